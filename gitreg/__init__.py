@@ -1,0 +1,57 @@
+"""gitreg: a git-native model and artifact registry with ZenML's Model Control Plane API.
+
+Names are imported lazily so that `import gitreg` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Model": "gitreg.api.model",
+    "Client": "gitreg.api.client",
+    "ArtifactConfig": "gitreg.api.artifact_config",
+    "save_artifact": "gitreg.api.artifacts",
+    "load_artifact": "gitreg.api.artifacts",
+    "link_artifact_to_model": "gitreg.api.artifacts",
+    "log_metadata": "gitreg.api.artifacts",
+    "get_step_context": "gitreg.api.context",
+    "step": "gitreg.api.steps",
+    "pipeline": "gitreg.api.steps",
+    "ArtifactType": "gitreg.enums",
+    "ModelStages": "gitreg.enums",
+    "GitregError": "gitreg.errors",
+    "Materializer": "gitreg.materializers.base",
+    "register_materializer": "gitreg.materializers.registry",
+}
+
+if TYPE_CHECKING:
+    from gitreg.api.artifact_config import ArtifactConfig
+    from gitreg.api.artifacts import (
+        link_artifact_to_model,
+        load_artifact,
+        log_metadata,
+        save_artifact,
+    )
+    from gitreg.api.client import Client
+    from gitreg.api.context import get_step_context
+    from gitreg.api.model import Model
+    from gitreg.api.steps import pipeline, step
+    from gitreg.enums import ArtifactType, ModelStages
+    from gitreg.errors import GitregError
+    from gitreg.materializers.base import Materializer
+    from gitreg.materializers.registry import register_materializer
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gitreg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

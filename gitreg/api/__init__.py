@@ -1,0 +1,1 @@
+"""The Python API: Model, decorators, save/load/link functions, Client, step context."""

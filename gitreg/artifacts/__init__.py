@@ -1,0 +1,1 @@
+"""ZenML-compatible module paths: `gitreg.artifacts.utils`, `gitreg.artifacts.artifact_config`."""

@@ -1,0 +1,1 @@
+"""The `gitreg` command line: parse, one library call, render."""

@@ -1,0 +1,5 @@
+"""`gitreg.client.Client` (ZenML's module path)."""
+
+from gitreg.api.client import Client
+
+__all__ = ["Client"]

@@ -1,0 +1,1 @@
+"""Schemas and paths of the files on the registry branch, and their YAML form."""

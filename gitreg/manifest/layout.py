@@ -1,0 +1,93 @@
+"""Where each registry fact lives on the branch.
+
+Collections that can grow to thousands of entries are fanned out two levels deep by a
+hash of the key, so a commit rewrites a few small trees, never one huge one.
+"""
+
+from __future__ import annotations
+
+from hashlib import md5
+
+CONFIG = "gitreg.yaml"
+DVC_CONFIG = ".dvc/config"
+DVC_YAML = "dvc.yaml"
+ARTIFACTS = "artifacts"
+MODELS = "models"
+IDS = "ids"
+RUNS = "runs"
+
+
+def escape(name: str) -> str:
+    """A registry name as one path component (`::` is not allowed in a path)."""
+    return name.replace("::", "+")
+
+
+def unescape(component: str) -> str:
+    return component.replace("+", "::")
+
+
+def shard(key: str) -> str:
+    h = md5(key.encode()).hexdigest()
+    return f"{h[0]}/{h[1]}"
+
+
+def artifact_dir(name: str) -> str:
+    return f"{ARTIFACTS}/{escape(name)}"
+
+
+def artifact_entity(name: str) -> str:
+    return f"{artifact_dir(name)}/artifact.yaml"
+
+
+def artifact_versions_dir(name: str) -> str:
+    return f"{artifact_dir(name)}/versions"
+
+
+def artifact_version(name: str, version: str) -> str:
+    """The DVC pointer of one artifact version; its data path drops the `.dvc`."""
+    return f"{artifact_versions_dir(name)}/{shard(version)}/{version}.dvc"
+
+
+def model_dir(name: str) -> str:
+    return f"{MODELS}/{name}"
+
+
+def model_entity(name: str) -> str:
+    return f"{model_dir(name)}/model.yaml"
+
+
+def model_versions_dir(name: str) -> str:
+    return f"{model_dir(name)}/versions"
+
+
+def model_version_dir(name: str, version: str) -> str:
+    return f"{model_versions_dir(name)}/{shard(version)}/{version}"
+
+
+def model_version(name: str, version: str) -> str:
+    return f"{model_version_dir(name, version)}/version.yaml"
+
+
+def link_key(artifact: str, version: str) -> str:
+    return f"{escape(artifact)}@{version}"
+
+
+def model_links_dir(name: str, version: str) -> str:
+    return f"{model_version_dir(name, version)}/links"
+
+
+def model_link(name: str, version: str, artifact: str, artifact_version: str) -> str:
+    key = link_key(artifact, artifact_version)
+    return f"{model_links_dir(name, version)}/{shard(key)}/{key}.yaml"
+
+
+def metadata_dir(owner_dir: str) -> str:
+    return f"{owner_dir}/metadata"
+
+
+def id_entry(obj_id: str) -> str:
+    return f"{IDS}/{obj_id[:2]}/{obj_id[2:4]}/{obj_id}"
+
+
+def run_manifest(run_id: str) -> str:
+    return f"{RUNS}/{run_id[:2]}/{run_id}.yaml"

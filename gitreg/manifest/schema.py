@@ -1,0 +1,153 @@
+"""Pydantic schemas of every file on the registry branch."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gitreg.enums import ArtifactType, LinkKind
+from gitreg.errors import ManifestError
+from gitreg.manifest import yaml_io
+
+SCHEMA_VERSION = 1
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Versioned(_Model):
+    schema_: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
+
+
+class RegistryConfig(Versioned):
+    """`gitreg.yaml`: the registry's format version and settings."""
+
+    kind: Literal["gitreg-registry"] = "gitreg-registry"
+    remote: str = "gitreg"
+
+
+class Ref(_Model):
+    version: str
+    id: str
+
+
+class ArtifactEntity(Versioned):
+    """`artifacts/<name>/artifact.yaml`: one per artifact name."""
+
+    name: str
+    created: str
+    next_number: int = 1
+    count: int = 0
+    latest: Ref | None = None
+
+
+class ArtifactMeta(Versioned):
+    """gitreg's fields of an artifact version, kept under `meta:` of its DVC pointer."""
+
+    id: str
+    name: str
+    version: str
+    seq: int
+    type: ArtifactType
+    data_type: str
+    materializer: str
+    created: str
+    tags: list[str] = []
+    user_metadata: dict[str, Any] = {}
+    run_metadata: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    producer: dict[str, str] | None = None
+
+
+class DvcOut(_Model):
+    md5: str
+    size: int
+    hash: Literal["md5"] = "md5"
+    path: str
+    nfiles: int | None = None
+
+
+class ArtifactVersionFile(_Model):
+    """An artifact version's manifest: a valid DVC pointer with gitreg's fields under meta."""
+
+    outs: list[DvcOut] = Field(min_length=1, max_length=1)
+    meta: dict[Literal["gitreg"], ArtifactMeta]
+
+    @property
+    def info(self) -> ArtifactMeta:
+        return self.meta["gitreg"]
+
+
+class ModelRef(_Model):
+    name: str
+    number: int
+    id: str
+
+
+class ModelEntity(Versioned):
+    """`models/<name>/model.yaml`."""
+
+    id: str
+    name: str
+    created: str
+    description: str | None = None
+    tags: list[str] = []
+    next_number: int = 1
+    count: int = 0
+    latest: ModelRef | None = None
+    stages: dict[str, str] = {}
+
+
+class ModelVersionFile(Versioned):
+    """`models/<name>/versions/x/y/<version>/version.yaml`."""
+
+    id: str
+    model: str
+    name: str
+    number: int
+    created: str
+    description: str | None = None
+    tags: list[str] = []
+
+
+class LinkFile(Versioned):
+    """One artifact version linked to one model version."""
+
+    artifact: str
+    version: str
+    artifact_id: str
+    kind: LinkKind
+    created: str
+
+
+class MetadataFile(Versioned):
+    """One `log_metadata` call: later files win per key."""
+
+    created: str
+    values: dict[str, Any]
+
+
+class IdEntry(Versioned):
+    kind: Literal["artifact_version", "model_version", "model", "run"]
+    path: str
+
+
+def parse(cls: type[_Model], data: bytes, path: str) -> Any:
+    raw = yaml_io.loads(data, path)
+    try:
+        return cls.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(top)"
+        raise ManifestError(path, f"{loc}: {err['msg']}") from None
+
+
+def dump(obj: _Model) -> bytes:
+    return yaml_io.dumps(obj.model_dump(mode="json", by_alias=True, exclude_none=True))

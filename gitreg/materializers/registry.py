@@ -1,0 +1,82 @@
+"""The materializer registry: a materializer per type, users register their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitreg.errors import MaterializerError
+from gitreg.materializers.base import Materializer
+
+_by_type: dict[type, type[Materializer]] = {}
+_by_name: dict[str, type[Materializer]] = {}
+_builtins_loaded = False
+
+
+def register_materializer(cls: type[Materializer], *types: type) -> type[Materializer]:
+    """Register `cls` for its `associated_types` (or the given types); usable as a decorator."""
+    if not cls.name:
+        cls.name = f"{cls.__module__}.{cls.__qualname__}"
+    for t in types or cls.associated_types:
+        _by_type[t] = cls
+    _by_name[cls.name] = cls
+    return cls
+
+
+def _ensure_builtins() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        from gitreg.materializers import builtin
+
+        builtin.register_all()
+
+
+def for_object(obj: Any) -> Materializer:
+    _ensure_builtins()
+    for klass in type(obj).__mro__:
+        cls = _by_type.get(klass)
+        if cls is not None:
+            return cls()
+    for cls in list(_by_type.values())[::-1]:
+        lazy = getattr(cls, "matches", None)
+        if lazy is not None and lazy(obj):
+            return cls()
+    return _by_name["cloudpickle"]()
+
+
+def by_name(name: str) -> Materializer:
+    _ensure_builtins()
+    cls = _by_name.get(name)
+    if cls is None:
+        # a user materializer recorded by import path: import its module
+        module, _, qual = name.rpartition(".")
+        try:
+            import importlib
+
+            obj: Any = importlib.import_module(module)
+            for part in qual.split("."):
+                obj = getattr(obj, part)
+            cls = obj
+        except (ImportError, AttributeError, ValueError):
+            raise MaterializerError(
+                f"materializer {name!r} is not registered: import the module that defines it "
+                "and call gitreg.register_materializer() before loading"
+            ) from None
+    assert cls is not None
+    return cls()
+
+
+def resolve(materializer: Any) -> Materializer:
+    """A materializer instance from a class, an instance or a registered name."""
+    _ensure_builtins()
+    if isinstance(materializer, Materializer):
+        return materializer
+    if isinstance(materializer, type) and issubclass(materializer, Materializer):
+        if not materializer.name:
+            register_materializer(materializer)
+        return materializer()
+    if isinstance(materializer, str):
+        return by_name(materializer)
+    raise MaterializerError(
+        f"materializer must be a Materializer subclass, instance or name, not {materializer!r}"
+    )

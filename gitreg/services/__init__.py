@@ -1,0 +1,1 @@
+"""Registry operations over the git and data stores."""

@@ -1,0 +1,1 @@
+"""Storage layers: git (registry branch) and data (DVC remote)."""

@@ -1,0 +1,340 @@
+"""Artifact bytes: a local DVC-layout cache plus a DVC remote, md5-verified both ways.
+
+Layout (DVC 3): `<root>/files/md5/xx/yyyy…`; folders are `.dir` objects (JSON list of
+`{md5, relpath}` sorted by relpath). The local cache lives under `.git/gitreg/cache`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import stat
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
+
+log = logging.getLogger(__name__)
+CHUNK = 1 << 20
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    md5: str  # ends with ".dir" for folders
+    size: int
+    nfiles: int | None = None
+
+    @property
+    def is_dir(self) -> bool:
+        return self.md5.endswith(".dir")
+
+
+def _oid_path(root: str, oid: str) -> str:
+    return os.path.join(root, "files", "md5", oid[:2], oid[2:])
+
+
+def _tmp_name(path: str) -> str:
+    return f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+
+
+def _install(tmp: str, dest: str) -> None:
+    """Move a finished temp file into place read-only; keep an existing object."""
+    os.chmod(tmp, 0o444)
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+
+
+def hash_and_copy(
+    src: str, dest_tmp: str | None, progress: Progress | None = None
+) -> tuple[str, int]:
+    """md5 of `src`, copying it to `dest_tmp` in the same read when given."""
+    md5 = hashlib.md5()
+    size = 0
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    with open(src, "rb", buffering=0) as f:
+        out = open(dest_tmp, "wb", buffering=0) if dest_tmp else None
+        try:
+            while True:
+                n = f.readinto(buf)
+                if not n:
+                    break
+                chunk = view[:n]
+                md5.update(chunk)
+                if out is not None:
+                    out.write(chunk)
+                size += n
+                if progress:
+                    progress(n)
+        finally:
+            if out is not None:
+                out.close()
+    return md5.hexdigest(), size
+
+
+class RemoteSpec:
+    """A DVC remote: its name, URL and options as written in `.dvc/config`."""
+
+    def __init__(self, name: str, url: str, options: dict[str, str] | None = None) -> None:
+        self.name = name
+        self.url = url
+        self.options = dict(options or {})
+
+    @property
+    def is_local(self) -> bool:
+        return "://" not in self.url or self.url.startswith("file://")
+
+    @property
+    def local_path(self) -> str:
+        return self.url[len("file://") :] if self.url.startswith("file://") else self.url
+
+
+class DataStore:
+    """Hash, cache, push, fetch and verify artifact bytes."""
+
+    def __init__(self, cache_dir: str, remote: RemoteSpec) -> None:
+        self.cache_dir = cache_dir
+        self.remote = remote
+        self._verified_dir = os.path.join(cache_dir, "verified")
+        self._remote_odb: Any = None
+
+    # -- adding ----------------------------------------------------------------
+    def add_bytes(self, data: bytes) -> StoredObject:
+        oid = hashlib.md5(data).hexdigest()
+        dest = _oid_path(self.cache_dir, oid)
+        if not os.path.exists(dest):
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            tmp = _tmp_name(dest)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            _install(tmp, dest)
+        self._mark_verified(oid, dest)
+        return StoredObject(oid, len(data))
+
+    def add_file(self, src: str, progress: Progress | None = None) -> StoredObject:
+        """Hash `src` and copy it into the cache in one read."""
+        tmp_dir = os.path.join(self.cache_dir, "tmp")
+        os.makedirs(tmp_dir, exist_ok=True)
+        tmp = _tmp_name(os.path.join(tmp_dir, "add"))
+        try:
+            oid, size = hash_and_copy(src, tmp, progress)
+            dest = _oid_path(self.cache_dir, oid)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            _install(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self._mark_verified(oid, dest)
+        return StoredObject(oid, size)
+
+    def add_dir(self, src: str, progress: Progress | None = None) -> StoredObject:
+        entries = []
+        total = 0
+        for dirpath, dirnames, filenames in os.walk(src):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                full = os.path.join(dirpath, fn)
+                rel = os.path.relpath(full, src).replace(os.sep, "/")
+                obj = self.add_file(full, progress)
+                entries.append({"md5": obj.md5, "relpath": rel})
+                total += obj.size
+        entries.sort(key=lambda e: e["relpath"])
+        body = json.dumps(entries, sort_keys=True).encode()
+        oid = hashlib.md5(body).hexdigest() + ".dir"
+        dest = _oid_path(self.cache_dir, oid)
+        if not os.path.exists(dest):
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            tmp = _tmp_name(dest)
+            with open(tmp, "wb") as f:
+                f.write(body)
+            _install(tmp, dest)
+        self._mark_verified(oid, dest)
+        return StoredObject(oid, total, len(entries))
+
+    def add_path(self, src: str, progress: Progress | None = None) -> StoredObject:
+        if os.path.isdir(src):
+            return self.add_dir(src, progress)
+        return self.add_file(src, progress)
+
+    # -- remote ----------------------------------------------------------------
+    def _dir_children(self, oid: str) -> list[dict[str, str]]:
+        with open(_oid_path(self.cache_dir, oid), "rb") as f:
+            try:
+                items = json.loads(f.read())
+                return [{"md5": str(e["md5"]), "relpath": str(e["relpath"])} for e in items]
+            except (ValueError, KeyError, TypeError) as e:
+                raise ArtifactIntegrityError(oid, "cache", f"bad .dir listing ({e})") from None
+
+    def push(self, obj: StoredObject, progress: Progress | None = None) -> None:
+        """Copy an object (and a folder's files) from the cache to the remote."""
+        oids = [obj.md5]
+        if obj.is_dir:
+            oids = [e["md5"] for e in self._dir_children(obj.md5)] + oids  # .dir last
+        try:
+            if self.remote.is_local:
+                root = self.remote.local_path
+                for oid in oids:
+                    self._push_local(root, oid)
+            else:
+                self._push_dvc(oids)
+        except OSError as e:
+            raise StorageError(
+                f"could not push to the remote {self.remote.url}: {e.strerror or e}; "
+                "nothing was registered. Check that the remote is writable and has free space."
+            ) from e
+
+    def _push_local(self, root: str, oid: str) -> None:
+        dest = _oid_path(root, oid)
+        if os.path.exists(dest):
+            return
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        src = _oid_path(self.cache_dir, oid)
+        tmp = _tmp_name(dest)
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+        try:
+            os.replace(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def remote_odb(self) -> Any:
+        """dvc-data's object database for the remote (non-local remotes)."""
+        if self._remote_odb is None:
+            from dvc.fs import get_cloud_fs
+            from dvc_data.hashfile.db import HashFileDB
+
+            cls, conf, fs_path = get_cloud_fs({}, url=self.remote.url, **self.remote.options)
+            fs = cls(**conf)
+            self._remote_odb = HashFileDB(fs, fs.join(fs_path, "files", "md5"))
+        return self._remote_odb
+
+    def _push_dvc(self, oids: list[str]) -> None:
+        from dvc_objects.fs.local import LocalFileSystem
+
+        odb = self.remote_odb()
+        localfs = LocalFileSystem()
+        for oid in oids:
+            if not odb.exists(oid):
+                odb.add(_oid_path(self.cache_dir, oid), localfs, oid)
+
+    def _remote_open(self, oid: str) -> Any:
+        if self.remote.is_local:
+            return open(_oid_path(self.remote.local_path, oid), "rb")
+        odb = self.remote_odb()
+        return odb.fs.open(odb.oid_to_path(oid), "rb")
+
+    def remote_check(self, oid: str) -> str | None:
+        """None if the remote holds `oid` with the right md5, else what is wrong."""
+        try:
+            with self._remote_open(oid) as f:
+                md5 = hashlib.md5()
+                while chunk := f.read(CHUNK):
+                    md5.update(chunk)
+        except FileNotFoundError:
+            return "missing from the remote"
+        except OSError as e:
+            return f"unreadable in the remote ({e})"
+        if md5.hexdigest() != oid.removesuffix(".dir"):
+            return f"corrupt in the remote (md5 is {md5.hexdigest()})"
+        return None
+
+    # -- reading ---------------------------------------------------------------
+    def _fetch(self, oid: str, progress: Progress | None = None) -> str:
+        dest = _oid_path(self.cache_dir, oid)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        tmp = _tmp_name(dest)
+        md5 = hashlib.md5()
+        try:
+            try:
+                src = self._remote_open(oid)
+            except FileNotFoundError:
+                raise ArtifactDataMissingError(oid, self.remote.url) from None
+            except OSError as e:
+                raise StorageError(
+                    f"cannot reach the remote {self.remote.url} for {oid}: {e}"
+                ) from e
+            with src, open(tmp, "wb") as out:
+                while chunk := src.read(CHUNK):
+                    md5.update(chunk)
+                    out.write(chunk)
+                    if progress:
+                        progress(len(chunk))
+            if md5.hexdigest() != oid.removesuffix(".dir"):
+                raise ArtifactIntegrityError(oid, "remote", f"its md5 is {md5.hexdigest()}")
+            _install(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self._mark_verified(oid, dest)
+        return dest
+
+    def _verified_path(self, oid: str) -> str:
+        return os.path.join(self._verified_dir, oid[:2], oid[2:])
+
+    def _mark_verified(self, oid: str, path: str) -> None:
+        st = os.stat(path)
+        rec = self._verified_path(oid)
+        os.makedirs(os.path.dirname(rec), exist_ok=True)
+        tmp = _tmp_name(rec)
+        with open(tmp, "w") as f:
+            f.write(f"{st.st_ino} {st.st_size} {st.st_mtime_ns}")
+        os.replace(tmp, rec)
+
+    def _is_verified(self, oid: str, st: os.stat_result) -> bool:
+        try:
+            with open(self._verified_path(oid)) as f:
+                return f.read() == f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+        except FileNotFoundError:
+            return False
+
+    def ensure(self, oid: str, progress: Progress | None = None) -> str:
+        """Path of a verified cache copy of `oid`, fetching it from the remote if needed."""
+        path = _oid_path(self.cache_dir, oid)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return self._fetch(oid, progress)
+        if not stat.S_ISREG(st.st_mode):
+            raise ArtifactIntegrityError(oid, "cache", "not a regular file")
+        if not self._is_verified(oid, st):
+            got, _ = hash_and_copy(path, None)
+            if got != oid.removesuffix(".dir"):
+                self._evict(path)
+                raise ArtifactIntegrityError(oid, "cache", f"its md5 is {got}")
+            self._mark_verified(oid, path)
+        return path
+
+    def _evict(self, path: str) -> None:
+        try:
+            os.chmod(path, 0o644)
+            os.unlink(path)
+        except OSError:  # pragma: no cover - best effort
+            log.warning("could not remove corrupt cache object %s", path)
+
+    def checkout(self, obj: StoredObject, dest: str, progress: Progress | None = None) -> None:
+        """Copy a verified object out of the cache to `dest` (a file or a new folder)."""
+        src = self.ensure(obj.md5, progress)
+        if not obj.is_dir:
+            shutil.copyfile(src, dest)
+            return
+        os.makedirs(dest, exist_ok=True)
+        for entry in self._dir_children(obj.md5):
+            rel = entry["relpath"]
+            if rel.startswith("/") or ".." in rel.split("/"):
+                raise ArtifactIntegrityError(obj.md5, "cache", f"unsafe path {rel!r} in .dir")
+            target = os.path.join(dest, *rel.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(self.ensure(entry["md5"], progress), target)

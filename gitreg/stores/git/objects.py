@@ -1,0 +1,196 @@
+"""Git objects: write loose objects (zlib + sha1) and read loose or packed ones.
+
+Written by hand on the hot path because a `git` subprocess per object is too slow
+(DESIGN.md, Decisions). Packed objects are read through one persistent
+`git cat-file --batch` process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import zlib
+from collections import OrderedDict
+from hashlib import sha1
+
+TREE_MODE = b"40000"
+BLOB_MODE = b"100644"
+
+# A parsed tree: name -> (mode, hex sha), in git's order.
+Tree = dict[str, tuple[bytes, str]]
+
+
+class ObjectStore:
+    """Loose-object writer and cached reader for one git object directory."""
+
+    def __init__(self, git_dir: str, objects_dir: str) -> None:
+        self.git_dir = git_dir
+        self.objects_dir = objects_dir
+        self._trees: OrderedDict[str, Tree] = OrderedDict()
+        self._blobs: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self._batch: subprocess.Popen[bytes] | None = None
+        self._made_dirs: set[str] = set()
+
+    # -- writing ---------------------------------------------------------------
+    def write(self, kind: bytes, data: bytes) -> str:
+        raw = kind + b" " + str(len(data)).encode() + b"\0" + data
+        sha = sha1(raw).hexdigest()
+        path = os.path.join(self.objects_dir, sha[:2], sha[2:])
+        if os.path.exists(path) or self._packed_has(sha):
+            return sha
+        d = os.path.dirname(path)
+        if d not in self._made_dirs:
+            os.makedirs(d, exist_ok=True)
+            self._made_dirs.add(d)
+        tmp = f"{d}/tmp_obj_{os.getpid()}_{threading.get_ident()}"
+        with open(tmp, "wb") as f:
+            f.write(zlib.compress(raw, 1))
+        os.chmod(tmp, 0o444)
+        try:
+            os.link(tmp, path)  # like git: never replace an existing object
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+        return sha
+
+    def write_blob(self, data: bytes) -> str:
+        sha = self.write(b"blob", data)
+        self._remember(self._blobs, sha, data, 2048)
+        return sha
+
+    def write_tree(self, entries: Tree) -> str:
+        body = b"".join(
+            mode + b" " + name.encode() + b"\0" + bytes.fromhex(sha)
+            for name, (mode, sha) in sorted(entries.items(), key=_tree_sort_key)
+        )
+        sha = self.write(b"tree", body)
+        self._remember(self._trees, sha, dict(entries), 8192)
+        return sha
+
+    def write_commit(self, tree: str, parents: list[str], author: bytes, message: str) -> str:
+        lines = [b"tree " + tree.encode()]
+        lines += [b"parent " + p.encode() for p in parents]
+        lines += [b"author " + author, b"committer " + author, b"", message.encode()]
+        return self.write(b"commit", b"\n".join(lines) + b"\n")
+
+    # -- reading ---------------------------------------------------------------
+    def read_raw(self, sha: str) -> tuple[bytes, bytes]:
+        path = os.path.join(self.objects_dir, sha[:2], sha[2:])
+        try:
+            with open(path, "rb") as f:
+                raw = zlib.decompress(f.read())
+        except FileNotFoundError:
+            return self._read_packed(sha)
+        header, _, data = raw.partition(b"\0")
+        kind, _, _ = header.partition(b" ")
+        return kind, data
+
+    def read_blob(self, sha: str) -> bytes:
+        data = self._blobs.get(sha)
+        if data is None:
+            _, data = self.read_raw(sha)
+            self._remember(self._blobs, sha, data, 2048)
+        return data
+
+    def read_tree(self, sha: str) -> Tree:
+        tree = self._trees.get(sha)
+        if tree is not None:
+            self._trees.move_to_end(sha)
+            return tree
+        kind, data = self.read_raw(sha)
+        if kind != b"tree":
+            raise ValueError(f"object {sha} is a {kind.decode()}, not a tree")
+        tree = {}
+        i = 0
+        n = len(data)
+        while i < n:
+            sp = data.index(b" ", i)
+            nul = data.index(b"\0", sp)
+            tree[data[sp + 1 : nul].decode()] = (data[i:sp], data[nul + 1 : nul + 21].hex())
+            i = nul + 21
+        self._remember(self._trees, sha, tree, 8192)
+        return tree
+
+    def commit_tree(self, sha: str) -> str:
+        kind, data = self.read_raw(sha)
+        if kind != b"commit" or not data.startswith(b"tree "):
+            raise ValueError(f"object {sha} is not a commit")
+        return data[5:45].decode()
+
+    def commit_info(self, sha: str) -> tuple[str, list[str], bytes, str]:
+        """(tree, parents, author line, message) of a commit."""
+        _, data = self.read_raw(sha)
+        head, _, message = data.partition(b"\n\n")
+        tree = ""
+        parents: list[str] = []
+        author = b""
+        for line in head.split(b"\n"):
+            if line.startswith(b"tree "):
+                tree = line[5:].decode()
+            elif line.startswith(b"parent "):
+                parents.append(line[7:].decode())
+            elif line.startswith(b"author "):
+                author = line[7:]
+        return tree, parents, author, message.decode(errors="replace")
+
+    # -- internals -------------------------------------------------------------
+    @staticmethod
+    def _remember(cache: OrderedDict[str, object], key: str, value: object, limit: int) -> None:  # type: ignore[type-arg]
+        cache[key] = value
+        if len(cache) > limit:
+            cache.popitem(last=False)
+
+    def _packed_has(self, sha: str) -> bool:
+        if not os.path.isdir(os.path.join(self.objects_dir, "pack")):
+            return False
+        try:
+            self._read_packed(sha)
+        except KeyError:
+            return False
+        return True
+
+    def _read_packed(self, sha: str) -> tuple[bytes, bytes]:
+        with self._lock:
+            if self._batch is None or self._batch.poll() is not None:
+                self._batch = subprocess.Popen(
+                    ["git", "--git-dir", self.git_dir, "cat-file", "--batch"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                )
+            p = self._batch
+            assert p.stdin is not None and p.stdout is not None
+            p.stdin.write(sha.encode() + b"\n")
+            p.stdin.flush()
+            header = p.stdout.readline().split()
+            if len(header) != 3:
+                raise KeyError(sha)
+            size = int(header[2])
+            data = p.stdout.read(size)
+            p.stdout.read(1)
+            return header[1], data
+
+    def close(self) -> None:
+        with self._lock:
+            if self._batch is not None:
+                try:
+                    if self._batch.stdin:
+                        self._batch.stdin.close()
+                    self._batch.wait(timeout=5)
+                except Exception:  # pragma: no cover - best effort
+                    self._batch.kill()
+                self._batch = None
+
+    def __del__(self) -> None:  # pragma: no cover - interpreter shutdown
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _tree_sort_key(item: tuple[str, tuple[bytes, str]]) -> bytes:
+    name, (mode, _) = item
+    # git sorts a tree entry as if a sub-tree's name ended with '/'
+    return name.encode() + (b"/" if mode == TREE_MODE else b"")

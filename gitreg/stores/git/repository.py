@@ -1,0 +1,281 @@
+"""The registry branch: read it at any revision, commit a batch of file operations with CAS."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+from gitreg.errors import GitregError, NotAGitRepositoryError, RegistryConflictError
+from gitreg.stores.git.objects import BLOB_MODE, TREE_MODE, ObjectStore, Tree
+from gitreg.stores.git.refs import RefLockedError, RefMovedError, cas_update, read_ref
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Put:
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Delete:
+    path: str
+
+
+Op = Put | Delete
+
+
+def discover(start: str | os.PathLike[str] | None = None) -> tuple[str | None, str, str]:
+    """(work tree or None, git dir, common dir) of the repository containing `start`."""
+    path = os.path.abspath(os.fspath(start) if start is not None else os.getcwd())
+    cur = path
+    while True:
+        dotgit = os.path.join(cur, ".git")
+        if os.path.isdir(dotgit):
+            return cur, dotgit, _common(dotgit)
+        if os.path.isfile(dotgit):
+            with open(dotgit) as f:
+                content = f.read().strip()
+            if content.startswith("gitdir:"):
+                gd = os.path.normpath(os.path.join(cur, content[7:].strip()))
+                return cur, gd, _common(gd)
+        if os.path.isfile(os.path.join(cur, "HEAD")) and os.path.isdir(
+            os.path.join(cur, "objects")
+        ):  # a bare repository
+            return None, cur, _common(cur)
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            raise NotAGitRepositoryError(path)
+        cur = parent
+
+
+def _common(git_dir: str) -> str:
+    try:
+        with open(os.path.join(git_dir, "commondir")) as f:
+            return os.path.normpath(os.path.join(git_dir, f.read().strip()))
+    except FileNotFoundError:
+        return git_dir
+
+
+class Snapshot:
+    """The registry tree at one commit (or empty before the first commit)."""
+
+    def __init__(self, objects: ObjectStore, commit: str | None, tree: str | None) -> None:
+        self.objects = objects
+        self.commit = commit
+        self.tree = tree
+
+    def _walk(self, parts: list[str]) -> tuple[bytes, str] | None:
+        if self.tree is None:
+            return None
+        entry: tuple[bytes, str] = (TREE_MODE, self.tree)
+        for part in parts:
+            if entry[0] != TREE_MODE:
+                return None
+            found = self.objects.read_tree(entry[1]).get(part)
+            if found is None:
+                return None
+            entry = found
+        return entry
+
+    def read(self, path: str) -> bytes | None:
+        entry = self._walk(_split(path))
+        if entry is None or entry[0] == TREE_MODE:
+            return None
+        return self.objects.read_blob(entry[1])
+
+    def blob_sha(self, path: str) -> str | None:
+        entry = self._walk(_split(path))
+        if entry is None or entry[0] == TREE_MODE:
+            return None
+        return entry[1]
+
+    def exists(self, path: str) -> bool:
+        return self._walk(_split(path)) is not None
+
+    def listdir(self, path: str) -> Tree:
+        entry = self._walk(_split(path))
+        if entry is None or entry[0] != TREE_MODE:
+            return {}
+        return self.objects.read_tree(entry[1])
+
+    def tree_sha(self, path: str) -> str | None:
+        entry = self._walk(_split(path))
+        if entry is None or entry[0] != TREE_MODE:
+            return None
+        return entry[1]
+
+    def walk_files(self, path: str = "") -> Iterator[tuple[str, str]]:
+        """(path, blob sha) of every file below `path`."""
+        entry = self._walk(_split(path))
+        if entry is None:
+            return
+        yield from self._walk_tree(path, entry)
+
+    def _walk_tree(self, prefix: str, entry: tuple[bytes, str]) -> Iterator[tuple[str, str]]:
+        if entry[0] != TREE_MODE:
+            yield prefix, entry[1]
+            return
+        for name, sub in self.objects.read_tree(entry[1]).items():
+            yield from self._walk_tree(f"{prefix}/{name}" if prefix else name, sub)
+
+
+def _split(path: str) -> list[str]:
+    return [p for p in path.split("/") if p]
+
+
+class GitStore:
+    """One repository's registry branch."""
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, branch: str | None = None
+    ) -> None:
+        self.work_tree, self.git_dir, self.common_dir = discover(path)
+        self.objects = ObjectStore(self.git_dir, os.path.join(self.common_dir, "objects"))
+        self._config: dict[str, str] | None = None
+        self.branch = branch or self.config().get("gitreg.branch") or "gitreg"
+        self.ref = f"refs/heads/{self.branch}"
+        self._author: bytes | None = None
+        self._local = threading.local()
+
+    # -- config ----------------------------------------------------------------
+    def config(self) -> dict[str, str]:
+        if self._config is None:
+            out = self.git("config", "-z", "--get-regexp", r"^(gitreg|user)\.", check=False)
+            cfg: dict[str, str] = {}
+            for item in out.split("\0"):
+                if item:
+                    key, _, value = item.partition("\n")
+                    cfg[key] = value
+            self._config = cfg
+        return self._config
+
+    def set_config(self, key: str, value: str) -> None:
+        self.git("config", key, value)
+        self._config = None
+
+    def git(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
+        proc = subprocess.run(
+            ["git", "--git-dir", self.git_dir, *args],
+            capture_output=True,
+            input=input,
+        )
+        if check and proc.returncode != 0:
+            raise GitregError(f"git {' '.join(args)} failed: {proc.stderr.decode().strip()}")
+        return proc.stdout.decode()
+
+    def author(self) -> bytes:
+        if self._author is None:
+            cfg = self.config()
+            name = cfg.get("user.name") or "gitreg"
+            email = cfg.get("user.email") or "gitreg@localhost"
+            self._author = f"{name} <{email}>".encode()
+        off = time.localtime().tm_gmtoff // 60
+        sign = "+" if off >= 0 else "-"
+        tz = f"{sign}{abs(off) // 60:02d}{abs(off) % 60:02d}"
+        return self._author + f" {int(time.time())} {tz}".encode()
+
+    # -- reading ---------------------------------------------------------------
+    def head(self) -> str | None:
+        return read_ref(self.common_dir, self.ref)
+
+    def resolve(self, rev: str) -> str:
+        out = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).strip()
+        if not out:
+            raise GitregError(f"unknown revision {rev!r}: give a branch, tag or commit")
+        return out
+
+    def snapshot(self, rev: str | None = None) -> Snapshot:
+        commit = self.head() if rev is None else self.resolve(rev)
+        if commit is None:
+            return Snapshot(self.objects, None, None)
+        return Snapshot(self.objects, commit, self.objects.commit_tree(commit))
+
+    # -- writing ---------------------------------------------------------------
+    def build_tree(self, base: str | None, ops: list[Op]) -> str:
+        grouped: dict[str, list[tuple[list[str], Op]]] = {}
+        for op in ops:
+            parts = _split(op.path)
+            grouped.setdefault(parts[0], []).append((parts[1:], op))
+        new = self._apply(base, grouped)
+        return new if new is not None else self.objects.write_tree({})
+
+    def _apply(
+        self, tree: str | None, grouped: dict[str, list[tuple[list[str], Op]]]
+    ) -> str | None:
+        entries: Tree = dict(self.objects.read_tree(tree)) if tree else {}
+        for name, items in grouped.items():
+            leaf = [op for rest, op in items if not rest]
+            if leaf:
+                op = leaf[-1]
+                if isinstance(op, Put):
+                    entries[name] = (BLOB_MODE, self.objects.write_blob(op.data))
+                else:
+                    entries.pop(name, None)
+                continue
+            sub: dict[str, list[tuple[list[str], Op]]] = {}
+            for rest, op in items:
+                sub.setdefault(rest[0], []).append((rest[1:], op))
+            current = entries.get(name)
+            base = current[1] if current and current[0] == TREE_MODE else None
+            new = self._apply(base, sub)
+            if new is None:
+                entries.pop(name, None)
+            else:
+                entries[name] = (TREE_MODE, new)
+        if not entries:
+            return None
+        return self.objects.write_tree(entries)
+
+    def commit(self, ops: list[Op], message: str, parent: str | None) -> str:
+        """Apply `ops` on top of `parent` as one commit; raises RefMovedError if the branch moved."""
+        base_tree = self.objects.commit_tree(parent) if parent else None
+        tree = self.build_tree(base_tree, ops)
+        sha = self.objects.write_commit(tree, [parent] if parent else [], self.author(), message)
+        self._update_ref(parent, sha)
+        return sha
+
+    def _update_ref(self, old: str | None, new: str) -> None:
+        deadline = time.monotonic() + 10.0
+        delay = 0.0005
+        while True:
+            try:
+                cas_update(self.common_dir, self.ref, old, new)
+                return
+            except RefLockedError as e:
+                if time.monotonic() > deadline:
+                    raise GitregError(
+                        f"{e.args[0]} has been held for over 10 s: if no gitreg or git process "
+                        "is running, delete that file and retry"
+                    ) from None
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 0.02)
+
+    def transact(
+        self, build: Callable[[Snapshot], tuple[list[Op], str, T]], attempts: int = 200
+    ) -> tuple[T, str | None]:
+        """Run `build` on the current branch tip and commit its ops; redo it if the tip moved.
+
+        `build` returns (ops, message, result); no ops means nothing is committed.
+        """
+        delay = 0.001
+        for _ in range(attempts):
+            snap = self.snapshot()
+            ops, message, result = build(snap)
+            if not ops:
+                return result, snap.commit
+            try:
+                return result, self.commit(ops, message, snap.commit)
+            except RefMovedError:
+                time.sleep(delay * random.random())
+                delay = min(delay * 1.5, 0.05)
+        raise RegistryConflictError(self.ref, attempts)
