@@ -23,7 +23,7 @@ class _Model(BaseModel):
 
 
 class Versioned(_Model):
-    schema_: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
+    schema_: Literal[1] = Field(default=1, alias="schema")
 
 
 class RegistryConfig(Versioned):

@@ -32,12 +32,19 @@ def _ensure_builtins() -> None:
 
 
 def for_object(obj: Any) -> Materializer:
+    """The materializer for `obj`: by type (most specific first), then lazy matchers
+    (numpy, pandas, ...), then cloudpickle."""
     _ensure_builtins()
     for klass in type(obj).__mro__:
         cls = _by_type.get(klass)
         if cls is not None:
+            if cls.name == "builtin-json":
+                from gitreg.materializers.builtin import json_safe
+
+                if not json_safe(obj):
+                    break  # e.g. a dict holding an array: not JSON, try the others
             return cls()
-    for cls in list(_by_type.values())[::-1]:
+    for cls in reversed(list(_by_name.values())):
         lazy = getattr(cls, "matches", None)
         if lazy is not None and lazy(obj):
             return cls()

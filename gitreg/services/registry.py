@@ -120,6 +120,14 @@ class Registry:
             self._parsed.put(cls, sha, obj)
         return obj
 
+    def _put(self, path: str, obj: Any) -> Put:
+        """A Put of `obj` as YAML; remembers the parsed form so reading it back is free."""
+        from gitreg.stores.git.objects import blob_sha
+
+        data = dump(obj)
+        self._parsed.put(type(obj), blob_sha(data), obj)
+        return Put(path, data)
+
     # -- init ----------------------------------------------------------------------
     def is_initialized(self, snap: Snapshot | None = None) -> bool:
         snap = snap or self.git.snapshot()
@@ -141,7 +149,7 @@ class Registry:
             exists = snap.exists(layout.CONFIG)
             ops: list[Op] = []
             if not exists:
-                ops.append(Put(layout.CONFIG, dump(RegistryConfig())))
+                ops.append(self._put(layout.CONFIG, RegistryConfig()))
                 ops.append(Put(layout.DVC_YAML, b"artifacts: {}\n"))
             current = self._remote_from(snap)
             if not exists or (remote_url is not None and current.url != url):
@@ -262,9 +270,9 @@ class Registry:
                 }
             )
             ops: list[Op] = [
-                Put(path, dump(pointer)),
-                Put(entity_path, dump(new_entity)),
-                Put(layout.id_entry(art_id), dump(IdEntry(kind="artifact_version", path=path))),
+                self._put(path, pointer),
+                self._put(entity_path, new_entity),
+                self._put(layout.id_entry(art_id), IdEntry(kind="artifact_version", path=path)),
             ]
             return ops, f"gitreg: save artifact {name}@{ver}", self._artifact_record(pointer, path)
 
@@ -531,12 +539,12 @@ class Registry:
         )  # fmt: skip
         path = layout.model_version(model, ver)
         ops += [
-            Put(path, dump(mv)),
+            self._put(path, mv),
             Put(
                 f"{layout.model_dir(model)}/numbers/{layout.shard(str(number))}/{number}",
                 ver.encode() + b"\n",
             ),
-            Put(layout.id_entry(mv.id), dump(IdEntry(kind="model_version", path=path))),
+            self._put(layout.id_entry(mv.id), IdEntry(kind="model_version", path=path)),
         ]
         entity = entity.model_copy(
             update={
@@ -545,7 +553,7 @@ class Registry:
                 "latest": ModelRef(name=ver, number=number, id=mv.id),
             }
         )
-        ops.append(Put(layout.model_entity(model), dump(entity)))
+        ops.append(self._put(layout.model_entity(model), entity))
         return ops, entity, ver
 
     def ensure_model_version(
@@ -607,7 +615,7 @@ class Registry:
                 kind=kind or LinkKind.for_type(art.type),
                 created=created,
             )
-            ops: list[Op] = [Put(path, dump(link))]
+            ops: list[Op] = [self._put(path, link)]
             if link.kind is LinkKind.MODEL:
                 ops.append(self._dvc_yaml_op(snap, model, art))
             return (
@@ -657,7 +665,7 @@ class Registry:
             if not snap.exists(layout.model_version(model, version)):
                 raise ModelNotFoundError(model, version)
             path = f"{base}/{created.replace(':', '')}-{uuid.uuid4().hex[:8]}.yaml"
-            return [Put(path, dump(entry))], f"gitreg: log metadata on {model}@{version}", None
+            return [self._put(path, entry)], f"gitreg: log metadata on {model}@{version}", None
 
         self.git.transact(build)
 
@@ -706,7 +714,7 @@ class Registry:
                 stages[stage] = version
             new = entity.model_copy(update={"stages": dict(sorted(stages.items()))})
             return (
-                [Put(layout.model_entity(model), dump(new))],
+                [self._put(layout.model_entity(model), new)],
                 f"gitreg: {model}@{version} -> {stage}",
                 None,
             )

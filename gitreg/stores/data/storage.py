@@ -21,6 +21,7 @@ from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, Stor
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
+VERIFY_RECORD_MIN = 1 << 20  # objects below this are simply re-hashed on every load
 Progress = Callable[[int], None]
 
 
@@ -44,14 +45,34 @@ def _tmp_name(path: str) -> str:
 
 
 def _install(tmp: str, dest: str) -> None:
-    """Move a finished temp file into place read-only; keep an existing object."""
+    """Move a finished temp file into place read-only (objects are immutable)."""
     os.chmod(tmp, 0o444)
+    os.replace(tmp, dest)  # same name means same content, so replacing is harmless
+
+
+def _link(src: str, dest: str) -> None:
     try:
-        os.link(tmp, dest)
-    except FileExistsError:
-        pass
+        os.link(src, dest)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        os.link(src, dest)
+
+
+def _write_new(dest: str, data: bytes) -> None:
+    """Write an object file under a temp name, then rename it into place."""
+    tmp = _tmp_name(dest)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
     finally:
-        os.unlink(tmp)
+        os.close(fd)
+    os.replace(tmp, dest)
 
 
 def hash_and_copy(
@@ -113,11 +134,7 @@ class DataStore:
         oid = hashlib.md5(data).hexdigest()
         dest = _oid_path(self.cache_dir, oid)
         if not os.path.exists(dest):
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            tmp = _tmp_name(dest)
-            with open(tmp, "wb") as f:
-                f.write(data)
-            _install(tmp, dest)
+            _write_new(dest, data)
         self._mark_verified(oid, dest)
         return StoredObject(oid, len(data))
 
@@ -153,11 +170,7 @@ class DataStore:
         oid = hashlib.md5(body).hexdigest() + ".dir"
         dest = _oid_path(self.cache_dir, oid)
         if not os.path.exists(dest):
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            tmp = _tmp_name(dest)
-            with open(tmp, "wb") as f:
-                f.write(body)
-            _install(tmp, dest)
+            _write_new(dest, body)
         self._mark_verified(oid, dest)
         return StoredObject(oid, total, len(entries))
 
@@ -197,18 +210,20 @@ class DataStore:
         dest = _oid_path(root, oid)
         if os.path.exists(dest):
             return
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
         src = _oid_path(self.cache_dir, oid)
-        tmp = _tmp_name(dest)
         try:
-            os.link(src, tmp)
-        except OSError:
-            shutil.copyfile(src, tmp)
-        try:
-            os.replace(tmp, dest)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            # a hard link appears whole or not at all: no partial object is ever visible
+            _link(src, dest)
+        except FileExistsError:
+            return
+        except OSError:  # another filesystem: copy to a temp name, then rename
+            tmp = _tmp_name(dest)
+            try:
+                shutil.copyfile(src, tmp)
+                os.replace(tmp, dest)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
 
     def remote_odb(self) -> Any:
         """dvc-data's object database for the remote (non-local remotes)."""
@@ -286,6 +301,8 @@ class DataStore:
 
     def _mark_verified(self, oid: str, path: str) -> None:
         st = os.stat(path)
+        if st.st_size < VERIFY_RECORD_MIN:
+            return  # re-hashing a small object costs less than keeping a record
         rec = self._verified_path(oid)
         os.makedirs(os.path.dirname(rec), exist_ok=True)
         tmp = _tmp_name(rec)
@@ -294,6 +311,8 @@ class DataStore:
         os.replace(tmp, rec)
 
     def _is_verified(self, oid: str, st: os.stat_result) -> bool:
+        if st.st_size < VERIFY_RECORD_MIN:
+            return False
         try:
             with open(self._verified_path(oid)) as f:
                 return f.read() == f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
