@@ -46,24 +46,46 @@ def link_artifact_to_model(
 def log_metadata(
     metadata: dict[str, Any],
     *,
+    step_name: str | None = None,
+    artifact_version_id: str | UUID | None = None,
+    artifact_name: str | None = None,
+    artifact_version: str | None = None,
     model: Model | None = None,
     model_name: str | None = None,
     model_version: str | None = None,
     infer_model: bool = False,
 ) -> None:
-    """Attach metadata to a model version (given, or the current step's model)."""
+    """Attach metadata, as ZenML does: to an artifact version, a model version, or (inside
+    a step, with no target given) the current step run. Later values win per key."""
+    from gitreg.errors import GitregError
+
+    client = active_client()
+    ctx = current_step()
+    targeted = False
+    if artifact_version_id is not None or artifact_name is not None:
+        art = client.get_artifact_version(
+            str(artifact_version_id or artifact_name),
+            None if artifact_version_id is not None else artifact_version,
+        )
+        client.log_artifact_metadata(art, metadata)
+        targeted = True
     if model is None and model_name is not None:
         model = Model(model_name, model_version)
-    if model is None:
-        ctx = current_step()
-        if ctx is not None and ctx.model is not None:
-            model = ctx.model
-    if model is None:
-        from gitreg.errors import GitregError
-
-        raise GitregError(
-            "log_metadata() needs model=, or model_name= and model_version=, outside a step with a model"
-        )
-    if model._client is None:
-        model._client = active_client()
-    model.log_metadata(metadata)
+    if model is None and infer_model:
+        if ctx is None or ctx.model is None:
+            raise GitregError(
+                "log_metadata(infer_model=True) works only inside a step with a model"
+            )
+        model = ctx.model
+    if model is not None:
+        if model._client is None:
+            model._client = client
+        model.log_metadata(metadata)
+        targeted = True
+    if not targeted:
+        if ctx is None or (step_name is not None and step_name != ctx.step_run.name):
+            raise GitregError(
+                "log_metadata() needs a target outside a step: pass model=, model_name= and "
+                "model_version=, or artifact_version_id= / artifact_name="
+            )
+        ctx.metadata.update(metadata)

@@ -131,6 +131,16 @@ class Client:
                 self.link_artifact_to_model(rec.id, ctx.model)
         return response
 
+    def log_artifact_metadata(
+        self, artifact: ArtifactVersionResponse | str | UUID, metadata: dict[str, Any]
+    ) -> None:
+        """Attach metadata to an artifact version (later values win per key)."""
+        from gitreg.services import runs
+
+        if not isinstance(artifact, ArtifactVersionResponse):
+            artifact = self.get_artifact_version(artifact)
+        runs.log_artifact_metadata(self._reg, artifact._record, dict(metadata))
+
     def _load_record(self, rec: ArtifactVersionRecord, progress: Progress | None = None) -> Any:
         from gitreg.materializers import registry as materializers
         from gitreg.stores.data import StoredObject
@@ -224,6 +234,28 @@ class Client:
         return ModelVersionResponse(
             self._reg.ensure_model_version(model, version, description=description), self
         )
+
+    # -- runs and lineage -------------------------------------------------------------------
+    def list_runs(self) -> list[Any]:
+        """Pipeline runs, oldest first (run manifests)."""
+        from gitreg.services import runs
+
+        return runs.list_runs(self._reg)
+
+    def get_run(self, run_id_or_prefix: str) -> Any:
+        from gitreg.services import runs
+
+        return runs.get_run(self._reg, run_id_or_prefix)
+
+    def lineage(self, name_or_id: str, version: str | None = None, model: bool = False) -> Any:
+        """What produced an artifact (or model) version and what that consumed, to the roots."""
+        from gitreg.services import runs
+
+        snap = self._reg.git.snapshot()
+        if model:
+            return runs.lineage_of_model_version(self._reg, name_or_id, version or "latest", snap)
+        rec = self._get_artifact_record(name_or_id, version)
+        return runs.lineage_of_artifact(self._reg, rec.id, snap)
 
     def link_artifact_to_model(
         self,

@@ -46,14 +46,20 @@ class PipelineRunInfo:
 
 @dataclass
 class StepContext:
-    """What a running step can see: its model, run, step and inputs."""
+    """What a running step can see: its model, run, step and inputs.
+
+    `inputs` maps argument names to the artifact versions they came from; plain values
+    are in `parameters`.
+    """
 
     model: Model | None
     pipeline_run: PipelineRunInfo
     step_run: StepRunInfo
     inputs: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
     client: Client | None = None
     saved: list[Any] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def current_step() -> StepContext | None:

@@ -164,10 +164,15 @@ class Model:
         rec = self._get_model_version()
         return self._get_client()._registry().model_metadata(self.name, rec.name)
 
-    def set_stage(self, stage: str, force: bool = False) -> None:
+    def set_stage(self, stage: str, force: bool = False) -> str | None:
+        """Put this version in `stage`; returns the version archived by `force`, if any."""
         rec = self._get_or_create_model_version()
-        self._get_client()._registry().set_stage(
-            self.name, rec.name, str(getattr(stage, "value", stage)), force
+        return (
+            self._get_client()
+            ._registry()
+            .set_stage(  # type: ignore[no-any-return]
+                self.name, rec.name, str(getattr(stage, "value", stage)), force
+            )
         )
 
     def __repr__(self) -> str:

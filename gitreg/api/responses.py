@@ -35,7 +35,6 @@ class ArtifactVersionResponse:
     materializer = property(lambda self: self._record.materializer)
     tags = property(lambda self: list(self._record.tags))
     user_metadata = property(lambda self: dict(self._record.user_metadata))
-    run_metadata = property(lambda self: dict(self._record.run_metadata))
     producer = property(lambda self: self._record.producer)
     manifest_path = property(lambda self: self._record.path)
 
@@ -46,6 +45,13 @@ class ArtifactVersionResponse:
     @property
     def created(self) -> datetime:
         return _ts(self._record.created)
+
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        """Metadata saved with the version, then logged later (latest value per key)."""
+        from gitreg.services import runs
+
+        return runs.artifact_metadata(self._client._registry(), self._record)
 
     @property
     def uri(self) -> str:
@@ -80,7 +86,7 @@ class ArtifactVersionResponse:
             "created": r.created,
             "tags": list(r.tags),
             "user_metadata": dict(r.user_metadata),
-            "run_metadata": dict(r.run_metadata),
+            "run_metadata": self.run_metadata,
             "uri": self.uri,
             "path": r.data_path,
         }

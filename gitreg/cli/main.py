@@ -211,7 +211,7 @@ def models_cmd(ctx: click.Context, as_json: bool) -> None:
         ["name", "versions", "latest", "stages", "created"],
         [
             (m.name, m._record.count, m.latest_version_name,
-             ", ".join(f"{s}={v}" for s, v in m.stages.items()), m._record.created[:19])
+             ", ".join(f"{v}: {s}" for v, s in m.stages.items()), m._record.created[:19])
             for m in rows
         ],
     )  # fmt: skip
@@ -307,6 +307,76 @@ def link(
         output.line(
             f"Linked {rec.artifact}@{rec.version} to {rec.model}@{rec.model_version} as {rec.kind.value}"
         )
+
+
+@cli.command()
+@click.argument("ref", metavar="NAME[@VERSION]|ID")
+@click.option(
+    "--model", "is_model", is_flag=True, help="REF names a model version, not an artifact."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["tree", "mermaid", "json"]),
+    default="tree",
+    show_default=True,
+)
+@click.pass_context
+def lineage(ctx: click.Context, ref: str, is_model: bool, fmt: str) -> None:
+    """What produced an artifact or model version, and what that consumed, up to the roots."""
+    name, version = _split_ref(ref)
+    node = _client(ctx).lineage(name, version, model=is_model)
+    if fmt == "mermaid":
+        from gitreg.services.runs import to_mermaid
+
+        output.line("```mermaid\n" + to_mermaid(node) + "```")
+    elif fmt == "json":
+        import dataclasses
+
+        output.emit_json(dataclasses.asdict(node))
+    else:
+        output.tree(node)
+
+
+@cli.command()
+@click.argument("ref", metavar="MODEL@VERSION")
+@click.argument("stage", type=click.Choice(["staging", "production", "archived", "none"]))
+@click.option("--force", is_flag=True, help="Archive the version that holds STAGE now.")
+@json_option
+@click.pass_context
+def stage(ctx: click.Context, ref: str, stage: str, force: bool, as_json: bool) -> None:
+    """Put a model version in a stage (one version per stage; --force archives the holder)."""
+    name, version = _split_ref(ref)
+    if version is None:
+        raise click.UsageError("give the model version as MODEL@VERSION")
+    mv = _client(ctx).get_model_version(name, version)
+    archived = mv.to_model_class().set_stage(stage, force=force)
+    if as_json:
+        output.emit_json({"model": name, "version": mv.name, "stage": stage, "archived": archived})
+    else:
+        extra = f" ({archived} archived)" if archived else ""
+        output.line(f"{name}@{mv.name} is now in stage {stage}{extra}")
+
+
+@cli.command("log")
+@click.option("-n", "limit", type=int, default=20, show_default=True, help="How many runs.")
+@json_option
+@click.pass_context
+def log_cmd(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Recent pipeline runs, newest first."""
+    runs = _client(ctx).list_runs()[-limit:][::-1]
+    if as_json:
+        output.emit_json([r.model_dump(mode="json", by_alias=True) for r in runs])
+        return
+    output.table(
+        None,
+        ["run", "pipeline", "status", "model", "steps", "started", "code"],
+        [
+            (r.id[:8], r.pipeline, r.status, r.model, len(r.steps), r.start[:19],
+             (r.code.commit or "")[:8] + ("+dirty" if r.code.dirty else ""))
+            for r in runs
+        ],
+    )  # fmt: skip
 
 
 @cli.command()

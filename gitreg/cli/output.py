@@ -38,6 +38,20 @@ def fields(title: str, data: dict[str, Any]) -> None:
     Console().print(t)
 
 
+def tree(node: Any) -> None:
+    """A lineage tree (nodes with .label and .children)."""
+    from rich.console import Console
+    from rich.tree import Tree
+
+    def add(parent: Any, n: Any) -> None:
+        for child in n.children:
+            add(parent.add(child.label), child)
+
+    root = Tree(node.label)
+    add(root, node)
+    Console().print(root)
+
+
 def line(text: str) -> None:
     sys.stdout.write(text + "\n")
 

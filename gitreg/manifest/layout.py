@@ -15,6 +15,7 @@ ARTIFACTS = "artifacts"
 MODELS = "models"
 IDS = "ids"
 RUNS = "runs"
+CACHE = "cache"
 
 
 def escape(name: str) -> str:
@@ -91,3 +92,11 @@ def id_entry(obj_id: str) -> str:
 
 def run_manifest(run_id: str) -> str:
     return f"{RUNS}/{run_id[:2]}/{run_id}.yaml"
+
+
+def cache_entry(key: str) -> str:
+    return f"{CACHE}/{key[:2]}/{key}.yaml"
+
+
+def artifact_metadata_dir(name: str, version: str) -> str:
+    return f"{artifact_dir(name)}/metadata/{shard(version)}/{version}"

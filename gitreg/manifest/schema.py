@@ -102,7 +102,7 @@ class ModelEntity(Versioned):
     next_number: int = 1
     count: int = 0
     latest: ModelRef | None = None
-    stages: dict[str, str] = {}
+    stages: dict[str, str] = {}  # version name -> stage
 
 
 class ModelVersionFile(Versioned):
@@ -151,3 +151,51 @@ def parse(cls: type[_Model], data: bytes, path: str) -> Any:
 
 def dump(obj: _Model) -> bytes:
     return yaml_io.dumps(obj.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+class StepRunEntry(_Model):
+    """One step of a run: what it consumed and produced."""
+
+    id: str
+    name: str
+    status: Literal["running", "completed", "failed", "cached"]
+    start: str
+    end: str | None = None
+    model: str | None = None  # "NAME@VERSION"
+    parameters: dict[str, Any] = {}
+    inputs: dict[str, str] = {}  # argument -> artifact version id
+    external: dict[str, str] = {}  # argument -> "type md5" of values that are not artifacts
+    outputs: dict[str, str] = {}  # output name -> artifact version id
+    saved: list[str] = []  # artifact version ids saved inside the step
+    cache_key: str | None = None
+    cached_from: str | None = None  # run id the outputs were reused from
+    metadata: dict[str, Any] = {}
+    error: str | None = None
+
+
+class CodeRef(_Model):
+    commit: str | None = None
+    branch: str | None = None
+    dirty: bool = False
+
+
+class RunFile(Versioned):
+    """`runs/xx/<id>.yaml`: one pipeline run (a step called alone is a one-step run)."""
+
+    id: str
+    pipeline: str
+    status: Literal["running", "completed", "failed"]
+    start: str
+    end: str | None = None
+    model: str | None = None
+    parameters: dict[str, Any] = {}
+    code: CodeRef = CodeRef()
+    steps: list[StepRunEntry] = []
+
+
+class CacheEntry(Versioned):
+    """`cache/xx/<key>.yaml`: a step's outputs for one (code, parameters, inputs) key."""
+
+    step: str
+    run: str
+    outputs: dict[str, str]

@@ -57,7 +57,8 @@ from gitreg.stores.git import GitStore, Op, Put, Snapshot
 
 log = logging.getLogger(__name__)
 
-FETCH_ONLY_STAGES = {s.value for s in ModelStages if s not in (ModelStages.NONE,)}
+STAGE_NAMES = {s.value for s in ModelStages if s is not ModelStages.NONE}
+FETCH_ONLY_STAGES = STAGE_NAMES
 
 
 @dataclass(frozen=True)
@@ -391,7 +392,7 @@ class Registry:
         f = self._load(snap, ModelVersionFile, path)
         if f is None:
             return None
-        stage = next((s for s, v in entity.stages.items() if v == f.name), None)
+        stage = entity.stages.get(f.name)
         return ModelVersionRecord(
             id=f.id,
             model=f.model,
@@ -437,8 +438,9 @@ class Registry:
         """The version name that `spec` (name, number, id, 'latest' or stage) denotes."""
         if spec == ModelStages.LATEST.value:
             return entity.latest.name if entity.latest else None
-        if spec in entity.stages:
-            return entity.stages[spec]
+        if spec in STAGE_NAMES:
+            held = sorted(v for v, s in entity.stages.items() if s == spec)
+            return held[-1] if held else None
         if snap.exists(layout.model_version(entity.name, spec)):
             return spec
         if names.is_number(spec):
@@ -484,7 +486,7 @@ class Registry:
             except ManifestError as e:
                 log.warning("skipping %s", e)
                 continue
-            stage = next((s for s, v in entity.stages.items() if v == f.name), None)
+            stage = entity.stages.get(f.name)
             out.append(
                 ModelVersionRecord(
                     f.id,
@@ -685,41 +687,48 @@ class Registry:
         return merged
 
     # -- stages --------------------------------------------------------------------------
-    def set_stage(self, model: str, version: str, stage: str, force: bool = False) -> None:
+    def set_stage(self, model: str, version: str, stage: str, force: bool = False) -> str | None:
+        """ZenML's rule: one version per stage (archived excepted); `force` archives the
+        holder. Returns the version that was archived, if any."""
         stage = names.stage(stage)
-        if stage == ModelStages.LATEST.value:
-            raise StageError(model, stage, "'latest' is not a stage you can assign")
+        allowed = {s.value for s in ModelStages if s is not ModelStages.LATEST}
+        if stage not in allowed:
+            raise StageError(
+                model, stage, f"{stage!r} is not a stage: use one of {', '.join(sorted(allowed))}"
+            )
 
-        def build(snap: Snapshot) -> tuple[list[Op], str, None]:
+        def build(snap: Snapshot) -> tuple[list[Op], str, str | None]:
             entity = self._model_entity(snap, model)
             if entity is None or not snap.exists(layout.model_version(model, version)):
                 raise ModelNotFoundError(model, version)
             stages = dict(entity.stages)
-            holder = stages.get(stage)
-            if holder == version:
+            if stages.get(version) == stage:
                 return [], "", None
-            if holder is not None and stage != ModelStages.ARCHIVED.value and not force:
-                raise StageError(
-                    model,
-                    stage,
-                    f"model {model!r} already has version {holder!r} in stage {stage!r}: "
-                    "pass force=True to archive it and move the stage",
-                )
-            for s, v in list(stages.items()):
-                if v == version:
-                    del stages[s]
+            archived = None
+            if stage != ModelStages.ARCHIVED.value:
+                holders = [v for v, s in stages.items() if s == stage and v != version]
+                if holders and not force:
+                    raise StageError(
+                        model,
+                        stage,
+                        f"model {model!r} already has version {holders[0]!r} in stage {stage!r}: "
+                        "pass force=True to archive it and move the stage",
+                    )
+                for holder in holders:
+                    stages[holder] = ModelStages.ARCHIVED.value
+                    archived = holder
             if stage == ModelStages.NONE.value:
-                pass
+                stages.pop(version, None)
             else:
-                stages[stage] = version
+                stages[version] = stage
             new = entity.model_copy(update={"stages": dict(sorted(stages.items()))})
-            return (
-                [self._put(layout.model_entity(model), new)],
-                f"gitreg: {model}@{version} -> {stage}",
-                None,
-            )
+            msg = f"gitreg: {model}@{version} -> {stage}"
+            if archived:
+                msg += f" ({archived} archived)"
+            return [self._put(layout.model_entity(model), new)], msg, archived
 
-        self.git.transact(build)
+        archived, _ = self.git.transact(build)
+        return archived
 
 
 def dvc_artifact_name(model: str) -> str:

@@ -33,11 +33,36 @@ class ObjectStore:
         self._lock = threading.Lock()
         self._batch: subprocess.Popen[bytes] | None = None
         self._made_dirs: set[str] = set()
+        self._pending = threading.local()
+        self._commits: OrderedDict[str, str] = OrderedDict()
+        self.packs_written = 0
+
+    # -- batches ---------------------------------------------------------------
+    def begin_batch(self) -> None:
+        """Collect objects written by this thread in memory until `flush_batch`."""
+        self._pending.objects = {}
+
+    def flush_batch(self) -> None:
+        """Write the collected objects as one pack (nothing if the batch is empty)."""
+        from gitreg.stores.git.packs import write_pack
+
+        objects = getattr(self._pending, "objects", None)
+        self._pending.objects = None
+        if objects:
+            write_pack(os.path.join(self.objects_dir, "pack"), objects)
+            self.packs_written += 1
+
+    def discard_batch(self) -> None:
+        self._pending.objects = None
 
     # -- writing ---------------------------------------------------------------
     def write(self, kind: bytes, data: bytes) -> str:
         raw = kind + b" " + str(len(data)).encode() + b"\0" + data
         sha = sha1(raw).hexdigest()
+        pending = getattr(self._pending, "objects", None)
+        if pending is not None:
+            pending[sha] = (kind, data)
+            return sha
         d = os.path.join(self.objects_dir, sha[:2])
         path = os.path.join(d, sha[2:])
         # A copy that is already packed is harmless: git tolerates loose duplicates,
@@ -74,10 +99,15 @@ class ObjectStore:
         lines = [b"tree " + tree.encode()]
         lines += [b"parent " + p.encode() for p in parents]
         lines += [b"author " + author, b"committer " + author, b"", message.encode()]
-        return self.write(b"commit", b"\n".join(lines) + b"\n")
+        sha = self.write(b"commit", b"\n".join(lines) + b"\n")
+        self._remember(self._commits, sha, tree, 1024)
+        return sha
 
     # -- reading ---------------------------------------------------------------
     def read_raw(self, sha: str) -> tuple[bytes, bytes]:
+        pending = getattr(self._pending, "objects", None)
+        if pending and sha in pending:
+            return pending[sha]
         path = os.path.join(self.objects_dir, sha[:2], sha[2:])
         try:
             with open(path, "rb") as f:
@@ -115,10 +145,15 @@ class ObjectStore:
         return tree
 
     def commit_tree(self, sha: str) -> str:
+        tree = self._commits.get(sha)
+        if tree is not None:
+            return tree
         kind, data = self.read_raw(sha)
         if kind != b"commit" or not data.startswith(b"tree "):
             raise ValueError(f"object {sha} is not a commit")
-        return data[5:45].decode()
+        tree = data[5:45].decode()
+        self._remember(self._commits, sha, tree, 1024)
+        return tree
 
     def commit_info(self, sha: str) -> tuple[str, list[str], bytes, str]:
         """(tree, parents, author line, message) of a commit."""

@@ -18,6 +18,8 @@ from gitreg.stores.git.refs import RefLockedError, RefMovedError, cas_update, re
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+REPACK_EVERY = 64  # packs written by this process before small packs are rolled up
+STALE_REPACK_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -239,10 +241,45 @@ class GitStore:
     def commit(self, ops: list[Op], message: str, parent: str | None) -> str:
         """Apply `ops` on top of `parent` as one commit; raises RefMovedError if the branch moved."""
         base_tree = self.objects.commit_tree(parent) if parent else None
-        tree = self.build_tree(base_tree, ops)
-        sha = self.objects.write_commit(tree, [parent] if parent else [], self.author(), message)
+        self.objects.begin_batch()
+        try:
+            tree = self.build_tree(base_tree, ops)
+            sha = self.objects.write_commit(
+                tree, [parent] if parent else [], self.author(), message
+            )
+            self.objects.flush_batch()
+        finally:
+            self.objects.discard_batch()
         self._update_ref(parent, sha)
+        self._maybe_repack()
         return sha
+
+    def _maybe_repack(self) -> None:
+        """Now and then, roll small packs up in the background (reads stay fast, `.git` small)."""
+        if self.objects.packs_written < REPACK_EVERY:
+            return
+        self.objects.packs_written = 0
+        gitreg_dir = os.path.join(self.common_dir, "gitreg")
+        os.makedirs(gitreg_dir, exist_ok=True)
+        lock = os.path.join(gitreg_dir, "repack.lock")
+        try:
+            if time.time() - os.stat(lock).st_mtime > STALE_REPACK_SECONDS:
+                os.unlink(lock)  # its repack died long ago
+        except FileNotFoundError:
+            pass
+        try:
+            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except FileExistsError:
+            return  # one is running
+        # geometric: merges only the small packs, so the cost follows what is new
+        subprocess.Popen(
+            ["sh", "-c", 'git --git-dir "$1" repack -d -q --geometric=2; rm -f "$2"', "sh",
+             self.git_dir, lock],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
 
     def _update_ref(self, old: str | None, new: str) -> None:
         deadline = time.monotonic() + 10.0
