@@ -74,3 +74,12 @@ def looks_like_id_prefix(value: str) -> bool:
 
 def is_number(value: str) -> bool:
     return value.isdigit() and value == str(int(value)) and int(value) > 0
+
+
+def normalize_id(value: str) -> str | None:
+    """The canonical dashed lowercase form of a full UUID, or None if `value` is not one."""
+    v = value.strip().lower()
+    if not looks_like_id(v):
+        return None
+    h = v.replace("-", "")
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -218,9 +218,9 @@ class Client:
         model_version_name_or_number_or_id: str | int | UUID | None = None,
     ) -> ModelVersionResponse:
         """A version by name, number, id, `"latest"` or stage (latest when omitted)."""
-        model = self.get_model(model_name_or_id).name
         spec = model_version_name_or_number_or_id
-        spec = None if spec is None else str(getattr(spec, "value", spec))
+        spec = None if spec is None else names.version(str(getattr(spec, "value", spec)))
+        model = self.get_model(model_name_or_id).name
         return ModelVersionResponse(self._reg.get_model_version(model, spec), self)
 
     def list_model_versions(self, model_name_or_id: str | UUID) -> list[ModelVersionResponse]:
@@ -234,6 +234,12 @@ class Client:
         return ModelVersionResponse(
             self._reg.ensure_model_version(model, version, description=description), self
         )
+
+    def validate(self, rev: str | None = None, remote: bool = False) -> Any:
+        """Check the registry (schemas, references; with `remote`, every object's md5)."""
+        from gitreg.services.validate import validate
+
+        return validate(self._reg, rev, remote)
 
     # -- runs and lineage -------------------------------------------------------------------
     def list_runs(self) -> list[Any]:
@@ -277,17 +283,19 @@ class Client:
             model = ctx.model
         if model._client is None:
             model._client = self
+        art = names.normalize_id(str(artifact_version_id))
+        if art is None:
+            raise ArtifactNotFoundError(
+                str(artifact_version_id),
+                hint=": artifact_version_id must be a full id (artifact.id)",
+            )
+        self._reg.get_artifact_version(art)  # fail before creating a model version
         rec = model._get_or_create_model_version()
         kind = None
         if is_model_artifact:
             kind = LinkKind.MODEL
         elif is_deployment_artifact:
             kind = LinkKind.DEPLOYMENT
-        art = str(artifact_version_id)
-        if not names.looks_like_id(art):
-            raise ArtifactNotFoundError(
-                art, hint=": artifact_version_id must be a full id (artifact.id)"
-            )
         return self._reg.link(model.name, rec.name, art, kind)
 
 

@@ -88,7 +88,7 @@ class ArtifactVersionResponse:
             "user_metadata": dict(r.user_metadata),
             "run_metadata": self.run_metadata,
             "uri": self.uri,
-            "path": r.data_path,
+            "data_path": r.data_path,
         }
 
     def __eq__(self, other: object) -> bool:

@@ -192,7 +192,7 @@ def artifact_get(ctx: click.Context, ref: str, out: str, as_json: bool) -> None:
     with output.Progress(f"{a.name}@{a.version}", a.size) as progress:
         client._registry().data().checkout(StoredObject(a.md5, a.size, a.nfiles), out, progress)
     if as_json:
-        output.emit_json({"path": out, **a.to_dict()})
+        output.emit_json({**a.to_dict(), "path": out})
     else:
         output.line(f"Wrote {a.name}@{a.version} ({output.human_size(a.size)}) to {out}")
 
@@ -356,6 +356,36 @@ def stage(ctx: click.Context, ref: str, stage: str, force: bool, as_json: bool) 
     else:
         extra = f" ({archived} archived)" if archived else ""
         output.line(f"{name}@{mv.name} is now in stage {stage}{extra}")
+
+
+@cli.command()
+@click.argument("rev", required=False, metavar="[REV]")
+@click.option(
+    "--remote",
+    "check_remote",
+    is_flag=True,
+    help="Also check every object in the DVC remote (md5).",
+)
+@json_option
+@click.pass_context
+def validate(ctx: click.Context, rev: str | None, check_remote: bool, as_json: bool) -> None:
+    """Check the registry branch (or REV): schemas, references and, with --remote, the bytes."""
+    report = _client(ctx).validate(rev, remote=check_remote)
+    if as_json:
+        output.emit_json(
+            {"ok": report.ok, "revision": report.revision, "files": report.files,
+             "artifact_versions": report.artifact_versions, "objects_checked": report.objects_checked,
+             "problems": [str(p) for p in report.problems]}
+        )  # fmt: skip
+    else:
+        for p in report.problems:
+            output.line(str(p))
+        summary = f"{report.files} files, {report.artifact_versions} artifact versions"
+        if check_remote:
+            summary += f", {report.objects_checked} objects checked in the remote"
+        output.line(("OK: " if report.ok else f"{len(report.problems)} problem(s): ") + summary)
+    if not report.ok:
+        sys.exit(1)
 
 
 @cli.command("log")

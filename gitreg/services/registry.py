@@ -162,6 +162,7 @@ class Registry:
             )
 
         created, _ = self.git.transact(build)
+        url = self._remote_from(self.git.snapshot()).url
         if url == self.default_remote:
             os.makedirs(os.path.join(url, "files", "md5"), exist_ok=True)
         self._data = None
@@ -314,7 +315,8 @@ class Registry:
     ) -> ArtifactVersionRecord:
         snap = snap or self.git.snapshot()
         if version is None and names.looks_like_id_prefix(name_or_id.lower()):
-            found = self._resolve_id(snap, name_or_id.lower(), "artifact_version")
+            key = names.normalize_id(name_or_id) or name_or_id.lower()
+            found = self._resolve_id(snap, key, "artifact_version")
             if found is not None:
                 rec = self._artifact_at(snap, found)
                 if rec is not None:

@@ -188,6 +188,11 @@ class DataStore:
             except (ValueError, KeyError, TypeError) as e:
                 raise ArtifactIntegrityError(oid, "cache", f"bad .dir listing ({e})") from None
 
+    def dir_entries(self, oid: str) -> list[dict[str, str]]:
+        """The files a `.dir` object lists (fetched and verified first)."""
+        self.ensure(oid)
+        return self._dir_children(oid)
+
     def push(self, obj: StoredObject, progress: Progress | None = None) -> None:
         """Copy an object (and a folder's files) from the cache to the remote."""
         oids = [obj.md5]

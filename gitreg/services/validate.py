@@ -1,0 +1,215 @@
+"""`gitreg validate`: every manifest parses and matches its schema and its path, every
+reference points at something that exists, and (with `--remote`) every object is in the
+remote with the right md5."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gitreg import names
+from gitreg.errors import GitregError, ManifestError
+from gitreg.manifest import layout
+from gitreg.manifest.schema import (
+    ArtifactEntity,
+    ArtifactVersionFile,
+    CacheEntry,
+    IdEntry,
+    LinkFile,
+    MetadataFile,
+    ModelEntity,
+    ModelVersionFile,
+    RegistryConfig,
+    RunFile,
+)
+from gitreg.manifest.yaml_io import loads
+from gitreg.stores.git import Snapshot
+
+if TYPE_CHECKING:
+    from gitreg.services.registry import Registry
+
+_SEG = r"[^/]+"
+_RULES: list[tuple[re.Pattern[str], type | None]] = [
+    (re.compile(r"gitreg\.yaml"), RegistryConfig),
+    (re.compile(r"\.dvc/config"), None),
+    (re.compile(r"dvc\.yaml"), None),
+    (re.compile(rf"artifacts/{_SEG}/artifact\.yaml"), ArtifactEntity),
+    (re.compile(rf"artifacts/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}\.dvc"), ArtifactVersionFile),
+    (re.compile(rf"artifacts/{_SEG}/metadata/.+\.yaml"), MetadataFile),
+    (re.compile(rf"models/{_SEG}/model\.yaml"), ModelEntity),
+    (re.compile(rf"models/{_SEG}/numbers/{_SEG}/{_SEG}/\d+"), None),
+    (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/version\.yaml"), ModelVersionFile),
+    (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/links/.+\.yaml"), LinkFile),
+    (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/metadata/.+\.yaml"), MetadataFile),
+    (re.compile(rf"ids/{_SEG}/{_SEG}/{_SEG}"), IdEntry),
+    (re.compile(rf"runs/{_SEG}/{_SEG}\.yaml"), RunFile),
+    (re.compile(rf"cache/{_SEG}/{_SEG}\.yaml"), CacheEntry),
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Report:
+    revision: str | None
+    files: int
+    artifact_versions: int
+    objects_checked: int
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate(
+    reg: Registry,
+    rev: str | None = None,
+    remote: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    snap = reg.git.snapshot(rev)
+    problems: list[Problem] = []
+    parsed: dict[str, Any] = {}
+    files = 0
+    if snap.commit is None:
+        return Report(None, 0, 0, 0, [Problem(reg.git.ref, "the registry branch does not exist")])
+    for path, sha in snap.walk_files():
+        files += 1
+        rule = next((cls for pat, cls in _RULES if pat.fullmatch(path)), False)
+        if rule is False:
+            problems.append(Problem(path, "unexpected file on the registry branch"))
+            continue
+        try:
+            if rule is None:
+                _check_plain(path, snap.objects.read_blob(sha))
+            else:
+                parsed[path] = reg._load_sha(snap, rule, path, sha)  # type: ignore[arg-type]
+        except ManifestError as e:
+            problems.append(Problem(e.path, _strip_hint(str(e), e), e.line))
+    if layout.CONFIG not in parsed:
+        problems.append(Problem(layout.CONFIG, "missing: run `gitreg init`"))
+    problems += _check_references(snap, parsed)
+    versions = [(p, f) for p, f in parsed.items() if isinstance(f, ArtifactVersionFile)]
+    checked = 0
+    if remote and versions:
+        try:
+            store = reg.data(snap)
+        except GitregError as e:
+            problems.append(Problem(layout.DVC_CONFIG, str(e)))
+        else:
+            for path, f in versions:
+                for oid in _objects_of(store, f.outs[0].md5, path, problems):
+                    checked += 1
+                    wrong = store.remote_check(oid)
+                    if wrong:
+                        problems.append(Problem(path, f"object {oid} is {wrong}"))
+                if progress:
+                    progress(1)
+    return Report(snap.commit, files, len(versions), checked, problems)
+
+
+def _strip_hint(message: str, e: ManifestError) -> str:
+    where = f"{e.path}:{e.line}: " if e.line is not None else f"{e.path}: "
+    message = message.removeprefix(where)
+    return message.split(" (fix or revert", 1)[0]
+
+
+def _check_plain(path: str, data: bytes) -> None:
+    if path == layout.DVC_CONFIG:
+        parser = configparser.ConfigParser()
+        try:
+            parser.read_string(data.decode())
+        except (configparser.Error, UnicodeDecodeError) as e:
+            raise ManifestError(path, f"invalid DVC config: {e}") from None
+        if not parser.has_option("core", "remote"):
+            raise ManifestError(path, "no [core] remote")
+    elif path == layout.DVC_YAML:
+        doc = loads(data, path)
+        if not isinstance(doc, dict) or not isinstance(doc.get("artifacts", {}), dict):
+            raise ManifestError(path, "expected a mapping with an `artifacts:` mapping")
+    elif "/numbers/" in path:
+        text = data.decode(errors="replace").strip()
+        try:
+            names.version(text)
+        except GitregError:
+            raise ManifestError(path, f"not a version name: {text[:40]!r}") from None
+
+
+def _check_references(snap: Snapshot, parsed: dict[str, Any]) -> list[Problem]:
+    out: list[Problem] = []
+    by_id: dict[str, str] = {}
+    for path, f in parsed.items():
+        if isinstance(f, ArtifactVersionFile):
+            m = f.info
+            expected = layout.artifact_version(m.name, m.version)
+            if expected != path:
+                out.append(Problem(path, f"name/version {m.name}@{m.version} belong at {expected}"))
+            if f.outs[0].path != m.version:
+                out.append(Problem(path, f"outs path {f.outs[0].path!r} should be {m.version!r}"))
+            by_id[m.id] = path
+        elif isinstance(f, ModelVersionFile):
+            expected = layout.model_version(f.model, f.name)
+            if expected != path:
+                out.append(Problem(path, f"model version {f.model}@{f.name} belongs at {expected}"))
+            by_id[f.id] = path
+        elif isinstance(f, ModelEntity):
+            by_id[f.id] = path
+            if layout.model_entity(f.name) != path:
+                out.append(
+                    Problem(path, f"model {f.name!r} belongs at {layout.model_entity(f.name)}")
+                )
+            for version in f.stages:
+                if layout.model_version(f.name, version) not in parsed:
+                    out.append(Problem(path, f"stage of missing version {version!r}"))
+            if f.latest and layout.model_version(f.name, f.latest.name) not in parsed:
+                out.append(Problem(path, f"latest points at missing version {f.latest.name!r}"))
+        elif isinstance(f, ArtifactEntity):
+            if f.latest and layout.artifact_version(f.name, f.latest.version) not in parsed:
+                out.append(Problem(path, f"latest points at missing version {f.latest.version!r}"))
+        elif isinstance(f, RunFile):
+            by_id[f.id] = path
+    for path, f in parsed.items():
+        if isinstance(f, LinkFile):
+            target = by_id.get(f.artifact_id)
+            if target is None:
+                out.append(Problem(path, f"links missing artifact version {f.artifact_id}"))
+            elif parsed[target].info.name != f.artifact or parsed[target].info.version != f.version:
+                out.append(
+                    Problem(path, f"artifact id {f.artifact_id} is not {f.artifact}@{f.version}")
+                )
+        elif isinstance(f, IdEntry):
+            obj_id = path.rsplit("/", 1)[-1]
+            if f.path not in parsed:
+                out.append(Problem(path, f"points at missing {f.path}"))
+            elif by_id.get(obj_id) not in (None, f.path):
+                out.append(Problem(path, f"id belongs to {by_id[obj_id]}, not {f.path}"))
+        elif isinstance(f, CacheEntry):
+            for key, art_id in f.outputs.items():
+                if art_id not in by_id:
+                    out.append(Problem(path, f"output {key!r} names missing artifact {art_id}"))
+    return out
+
+
+def _objects_of(data: Any, oid: str, path: str, problems: list[Problem]) -> list[str]:
+    """The object and, for a folder, every file object it lists."""
+    if not oid.endswith(".dir"):
+        return [oid]
+    try:
+        children = data.dir_entries(oid)
+    except GitregError as e:
+        problems.append(Problem(path, str(e)))
+        return [oid]
+    return [oid, *(c["md5"] for c in children)]
