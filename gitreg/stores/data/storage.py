@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gitreg import faults
 from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def hash_and_copy(
                 md5.update(chunk)
                 if out is not None:
                     out.write(chunk)
+                    faults.point("hash")
                 size += n
                 if progress:
                     progress(n)
@@ -133,6 +135,7 @@ class DataStore:
     def add_bytes(self, data: bytes) -> StoredObject:
         oid = hashlib.md5(data).hexdigest()
         dest = _oid_path(self.cache_dir, oid)
+        faults.point("hash")
         if not os.path.exists(dest):
             _write_new(dest, data)
         self._mark_verified(oid, dest)
@@ -195,6 +198,7 @@ class DataStore:
 
     def push(self, obj: StoredObject, progress: Progress | None = None) -> None:
         """Copy an object (and a folder's files) from the cache to the remote."""
+        faults.point("cached")
         oids = [obj.md5]
         if obj.is_dir:
             oids = [e["md5"] for e in self._dir_children(obj.md5)] + oids  # .dir last
@@ -205,6 +209,7 @@ class DataStore:
                     self._push_local(root, oid)
             else:
                 self._push_dvc(oids)
+            faults.point("pushed")
         except OSError as e:
             raise StorageError(
                 f"could not push to the remote {self.remote.url}: {e.strerror or e}; "
@@ -216,6 +221,7 @@ class DataStore:
         if os.path.exists(dest):
             return
         src = _oid_path(self.cache_dir, oid)
+        faults.point("push")
         try:
             # a hard link appears whole or not at all: no partial object is ever visible
             _link(src, dest)

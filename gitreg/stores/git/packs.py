@@ -12,6 +12,8 @@ import struct
 import zlib
 from hashlib import sha1
 
+from gitreg import faults
+
 TYPE_CODES = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}
 
 
@@ -72,6 +74,7 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
     base = os.path.join(pack_dir, name)
     tmp = f"{pack_dir}/tmp_pack_{os.getpid()}_{id(objects)}"
     _write(tmp + ".pack", bytes(body))
+    faults.point("pack")
     os.replace(tmp + ".pack", base + ".pack")
     _write(tmp + ".idx", bytes(idx))
     os.replace(tmp + ".idx", base + ".idx")

@@ -15,6 +15,8 @@ import re
 import socket
 import time
 
+from gitreg import faults
+
 log = logging.getLogger(__name__)
 STALE_SECONDS = 5.0
 _HOST = socket.gethostname()
@@ -111,6 +113,7 @@ def cas_update(common_dir: str, ref: str, old: str | None, new: str) -> None:
         current = read_ref(common_dir, ref)
         if current != old:
             raise RefMovedError(f"{ref} is at {current}, expected {old}")
+        faults.point("locked")
         os.ftruncate(fd, 0)
         os.pwrite(fd, new.encode() + b"\n", 0)
         os.close(fd)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from gitreg import faults
 from gitreg.errors import GitregError, NotAGitRepositoryError, RegistryConflictError
 from gitreg.stores.git.objects import BLOB_MODE, TREE_MODE, ObjectStore, Tree
 from gitreg.stores.git.refs import RefLockedError, RefMovedError, cas_update, read_ref
@@ -248,6 +249,7 @@ class GitStore:
                 tree, [parent] if parent else [], self.author(), message
             )
             self.objects.flush_batch()
+            faults.point("packed")
         finally:
             self.objects.discard_batch()
         self._update_ref(parent, sha)
