@@ -16,7 +16,12 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left", header_style="bold")
+    t = Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        min_width=len(title) + 2 if title else None,
+    )
     for c in columns:
         t.add_column(c)
     for r in rows:

@@ -610,7 +610,7 @@ class Registry:
                 raise ModelNotFoundError(model, version)
             path = layout.model_link(model, version, art.name, art.version)
             existing = self._load(snap, LinkFile, path)
-            if existing is not None:
+            if existing is not None and (kind is None or existing.kind is kind):
                 return [], "", _link_record(model, version, existing)
             link = LinkFile(
                 artifact=art.name,
