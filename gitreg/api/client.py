@@ -110,7 +110,11 @@ class Client:
         ds.push(stored, progress)  # data first: the manifest is committed only after this
         ctx = current_step()
         if producer is None and ctx is not None:
-            producer = {"run": ctx.pipeline_run.id, "step": ctx.step_run.name}
+            producer = {
+                "run": ctx.pipeline_run.id,
+                "step": ctx.step_run.name,
+                "step_run": ctx.step_run.id,
+            }
         rec = reg.add_artifact_version(
             name=name,
             version=ver,
@@ -224,8 +228,13 @@ class Client:
         return ModelVersionResponse(self._reg.get_model_version(model, spec), self)
 
     def list_model_versions(self, model_name_or_id: str | UUID) -> list[ModelVersionResponse]:
+        """Versions by number; only names, numbers and stages are read up front."""
         model = self.get_model(model_name_or_id).name
-        return [ModelVersionResponse(r, self) for r in self._reg.list_model_versions(model)]
+        numbers, stages = self._reg.model_version_numbers(model)
+        return [
+            ModelVersionResponse(None, self, model=model, name=n, number=i, stage=stages.get(n))
+            for i, n in numbers
+        ]
 
     def create_model_version(
         self, model: str, version: str | None = None, description: str | None = None

@@ -113,15 +113,14 @@ class Model:
         name = names.artifact_name(name)
         links = [
             link
-            for link in client._registry().links(self.name, rec.name)
-            if link.artifact == name
-            and (version is None or link.version == str(version))
+            for link in client._registry().links(self.name, rec.name, artifact=name)
+            if (version is None or link.version == str(version))
             and (kind is None or link.kind is kind)
         ]
         if not links:
             return None
-        arts = [client.get_artifact_version(link.artifact_id) for link in links]
-        return max(arts, key=lambda a: a._record.seq)
+        newest = max(links, key=lambda link: (link.seq, link.created))
+        return client.get_artifact_version(newest.artifact_id)
 
     def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersionResponse | None:
         """The artifact version named `name` linked to this model version (newest if several)."""

@@ -144,19 +144,42 @@ class ModelResponse:
 
 
 class ModelVersionResponse:
-    """One model version (ZenML: `.name` is the version's name, `.model` the model)."""
+    """One model version (ZenML: `.name` is the version's name, `.model` the model).
 
-    def __init__(self, record: ModelVersionRecord, client: Client) -> None:
-        self._record = record
+    From a listing it knows only its model, name, number and stage; the rest of its
+    manifest is read on first use.
+    """
+
+    def __init__(
+        self,
+        record: ModelVersionRecord | None,
+        client: Client,
+        *,
+        model: str | None = None,
+        name: str | None = None,
+        number: int | None = None,
+        stage: str | None = None,
+    ) -> None:
+        self._loaded = record
         self._client = client
+        self._model = record.model if record else model
+        self._name = record.name if record else name
+        self._number = record.number if record else number
+        self._stage = record.stage if record else stage
+
+    @property
+    def _record(self) -> ModelVersionRecord:
+        if self._loaded is None:
+            self._loaded = self._client._registry().get_model_version(self._model, self._name)
+        return self._loaded
 
     id = property(lambda self: UUID(self._record.id))
-    name = property(lambda self: self._record.name)
-    number = property(lambda self: self._record.number)
-    stage = property(lambda self: self._record.stage)
+    name = property(lambda self: self._name)
+    number = property(lambda self: self._number)
+    stage = property(lambda self: self._stage)
     description = property(lambda self: self._record.description)
     tags = property(lambda self: list(self._record.tags))
-    model_name = property(lambda self: self._record.model)
+    model_name = property(lambda self: self._model)
 
     @property
     def created(self) -> datetime:

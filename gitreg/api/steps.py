@@ -66,6 +66,19 @@ class _Run:
         return found[1] if found is not None and found[0] is obj else None
 
 
+def _shared_constant(value: Any) -> bool:
+    """True for values Python shares between unrelated code (None, True, small ints,
+    identifier-like strings, empty containers): their identity cannot say they came from a
+    step, so they count as parameters."""
+    if value is None or isinstance(value, bool):
+        return True
+    if type(value) is int:
+        return -5 <= value <= 256
+    if type(value) in (str, bytes):
+        return len(value) <= 1 or (isinstance(value, str) and value.isidentifier())
+    return type(value) in (tuple, frozenset) and not value
+
+
 _run: contextvars.ContextVar["_Run | None"] = contextvars.ContextVar("gitreg_run", default=None)
 
 
@@ -166,6 +179,8 @@ class Step:
         client = run.client
         reg = client._registry()
         model = run.resolve(self.model or run.model)
+        if model is not None:
+            model._get_or_create_model_version()  # fails before the body runs
         bound = inspect.signature(self.fn).bind(*args, **kwargs)
         bound.apply_defaults()
         inputs: dict[str, str] = {}
@@ -179,7 +194,7 @@ class Step:
                 inputs[arg] = value._record.id
                 call_args[arg] = value.load()
                 continue
-            art_id = run.artifact_of(value)
+            art_id = None if _shared_constant(value) else run.artifact_of(value)
             if art_id is not None:
                 inputs[arg] = art_id
             elif _json_value(value):
@@ -349,8 +364,13 @@ class _start_run:
             code=run_service.code_ref(reg),
             model=None if model is None else f"{model.name}@{model.version or '(new)'}",
         )
-        run_service.save_run(reg, manifest)
         self.run = _Run(name, model, enable_cache, PipelineRunInfo(name, run_id), manifest, client)
+        resolved = self.run.resolve(model)
+        if resolved is not None:
+            # as ZenML: the run's model version exists (or the run fails) before any step runs
+            rec = resolved._get_or_create_model_version()
+            manifest.model = f"{resolved.name}@{rec.name}"
+        run_service.save_run(reg, manifest)
         self.token = _run.set(self.run)
         return self.run
 
@@ -389,12 +409,8 @@ class Pipeline:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         bound = inspect.signature(self.fn).bind(*args, **kwargs)
         bound.apply_defaults()
-        with _start_run(self.name, self.model, self.enable_cache, dict(bound.arguments)) as run:
-            result = self.fn(*args, **kwargs)
-            model = run.resolve(run.model)
-            if model is not None:
-                model._get_or_create_model_version()  # a run with a model makes its version
-            return result
+        with _start_run(self.name, self.model, self.enable_cache, dict(bound.arguments)):
+            return self.fn(*args, **kwargs)
 
     def with_options(self, **options: Any) -> "Pipeline":
         return Pipeline(

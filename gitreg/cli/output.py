@@ -24,35 +24,41 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     )
     for c in columns:
         t.add_column(c)
+    from rich.markup import escape
+
     for r in rows:
-        t.add_row(*["" if v is None else str(v) for v in r])
+        t.add_row(*["" if v is None else escape(str(v)) for v in r])
     Console().print(t)
 
 
 def fields(title: str, data: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False)
+    t = Table(
+        title=escape(title), title_justify="left", show_header=False, box=None, pad_edge=False
+    )
     t.add_column(style="bold")
     t.add_column()
     for k, v in data.items():
         if isinstance(v, (dict, list)):
             v = json.dumps(v, default=str) if v else ""
-        t.add_row(k, "" if v is None else str(v))
+        t.add_row(k, "" if v is None else escape(str(v)))
     Console().print(t)
 
 
 def tree(node: Any) -> None:
     """A lineage tree (nodes with .label and .children)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.tree import Tree
 
     def add(parent: Any, n: Any) -> None:
         for child in n.children:
-            add(parent.add(child.label), child)
+            add(parent.add(escape(child.label)), child)
 
-    root = Tree(node.label)
+    root = Tree(escape(node.label))
     add(root, node)
     Console().print(root)
 

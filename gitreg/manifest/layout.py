@@ -69,17 +69,28 @@ def model_version(name: str, version: str) -> str:
     return f"{model_version_dir(name, version)}/version.yaml"
 
 
-def link_key(artifact: str, version: str) -> str:
-    return f"{escape(artifact)}@{version}"
-
-
 def model_links_dir(name: str, version: str) -> str:
     return f"{model_version_dir(name, version)}/links"
 
 
+def model_artifact_links_dir(name: str, version: str, artifact: str) -> str:
+    """The links of one model version to the versions of one artifact."""
+    return f"{model_links_dir(name, version)}/{escape(artifact)}"
+
+
 def model_link(name: str, version: str, artifact: str, artifact_version: str) -> str:
-    key = link_key(artifact, artifact_version)
-    return f"{model_links_dir(name, version)}/{shard(key)}/{key}.yaml"
+    base = model_artifact_links_dir(name, version, artifact)
+    return f"{base}/{shard(artifact_version)}/{artifact_version}.yaml"
+
+
+def model_numbers_dir(name: str) -> str:
+    """Version numbers as empty files named `<number>@<version name>`: a listing of names
+    and numbers reads trees only."""
+    return f"{model_dir(name)}/numbers"
+
+
+def model_number(name: str, number: int, version: str) -> str:
+    return f"{model_numbers_dir(name)}/{shard(str(number))}/{number}@{version}"
 
 
 def metadata_dir(owner_dir: str) -> str:

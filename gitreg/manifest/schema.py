@@ -123,6 +123,7 @@ class LinkFile(Versioned):
     artifact: str
     version: str
     artifact_id: str
+    seq: int = 0  # the artifact version's creation ordinal: the newest link wins
     kind: LinkKind
     created: str
 

@@ -68,3 +68,4 @@ class LinkRecord:
     artifact_id: str
     kind: LinkKind
     created: str
+    seq: int = 0

@@ -314,7 +314,12 @@ class Registry:
         self, name_or_id: str, version: str | None = None, snap: Snapshot | None = None
     ) -> ArtifactVersionRecord:
         snap = snap or self.git.snapshot()
-        if version is None and names.looks_like_id_prefix(name_or_id.lower()):
+        exact = (
+            version is None
+            and not names.looks_like_id(name_or_id)
+            and snap.exists(layout.artifact_entity(name_or_id))
+        )  # ZenML: an exact name wins over an id prefix
+        if version is None and not exact and names.looks_like_id_prefix(name_or_id.lower()):
             key = names.normalize_id(name_or_id) or name_or_id.lower()
             found = self._resolve_id(snap, key, "artifact_version")
             if found is not None:
@@ -441,14 +446,22 @@ class Registry:
         if spec == ModelStages.LATEST.value:
             return entity.latest.name if entity.latest else None
         if spec in STAGE_NAMES:
-            held = sorted(v for v, s in entity.stages.items() if s == spec)
-            return held[-1] if held else None
+            held = [v for v, s in entity.stages.items() if s == spec]
+            if len(held) > 1:  # several archived versions: the newest one
+                numbered = []
+                for v in held:
+                    f = self._load(snap, ModelVersionFile, layout.model_version(entity.name, v))
+                    numbered.append((f.number if f else 0, v))
+                return max(numbered)[1]
+            return held[0] if held else None
         if snap.exists(layout.model_version(entity.name, spec)):
             return spec
         if names.is_number(spec):
-            raw = snap.read(f"{layout.model_dir(entity.name)}/numbers/{layout.shard(spec)}/{spec}")
-            if raw is not None:
-                return raw.decode().strip()
+            shard_dir = f"{layout.model_numbers_dir(entity.name)}/{layout.shard(spec)}"
+            for entry in snap.listdir(shard_dir):
+                number, _, name = entry.partition("@")
+                if number == spec:
+                    return name
         if names.looks_like_id_prefix(spec.lower()):
             path = self._resolve_id(snap, spec.lower(), "model_version")
             if path and path.startswith(layout.model_dir(entity.name) + "/"):
@@ -470,6 +483,24 @@ class Registry:
         if rec is None:
             raise ModelNotFoundError(name, spec)
         return rec
+
+    def model_version_numbers(
+        self, model: str, snap: Snapshot | None = None
+    ) -> tuple[list[tuple[int, str]], dict[str, str]]:
+        """(number, name) of every version, by number, and the stages: trees only, no
+        manifest is parsed, so this stays fast with many versions."""
+        snap = snap or self.git.snapshot()
+        name = names.model_name(model)
+        entity = self._model_entity(snap, name)
+        if entity is None:
+            raise ModelNotFoundError(name)
+        out = []
+        for path, _ in snap.walk_files(layout.model_numbers_dir(name)):
+            number, sep, version = path.rpartition("/")[2].partition("@")
+            if sep and number.isdigit():
+                out.append((int(number), version))
+        out.sort()
+        return out, dict(entity.stages)
 
     def list_model_versions(
         self, model: str, snap: Snapshot | None = None
@@ -528,8 +559,9 @@ class Registry:
                 )
             )
         number = entity.next_number
-        while snap.exists(
-            f"{layout.model_dir(model)}/numbers/{layout.shard(str(number))}/{number}"
+        while any(
+            e.partition("@")[0] == str(number)
+            for e in snap.listdir(f"{layout.model_numbers_dir(model)}/{layout.shard(str(number))}")
         ):
             number += 1
         ver = version if version is not None else str(number)
@@ -544,10 +576,7 @@ class Registry:
         path = layout.model_version(model, ver)
         ops += [
             self._put(path, mv),
-            Put(
-                f"{layout.model_dir(model)}/numbers/{layout.shard(str(number))}/{number}",
-                ver.encode() + b"\n",
-            ),
+            Put(layout.model_number(model, number, ver), b""),
             self._put(layout.id_entry(mv.id), IdEntry(kind="model_version", path=path)),
         ]
         entity = entity.model_copy(
@@ -616,6 +645,7 @@ class Registry:
                 artifact=art.name,
                 version=art.version,
                 artifact_id=art.id,
+                seq=art.seq,
                 kind=kind or LinkKind.for_type(art.type),
                 created=created,
             )
@@ -646,17 +676,29 @@ class Registry:
         doc["artifacts"] = dict(sorted(arts.items()))
         return Put(layout.DVC_YAML, dumps(doc))
 
-    def links(self, model: str, version: str, snap: Snapshot | None = None) -> list[LinkRecord]:
+    def links(
+        self,
+        model: str,
+        version: str,
+        snap: Snapshot | None = None,
+        artifact: str | None = None,
+    ) -> list[LinkRecord]:
+        """Links of a model version (to one artifact's versions only, if given), oldest first."""
         snap = snap or self.git.snapshot()
+        base = (
+            layout.model_links_dir(model, version)
+            if artifact is None
+            else layout.model_artifact_links_dir(model, version, artifact)
+        )
         out = []
-        for path, sha in snap.walk_files(layout.model_links_dir(model, version)):
+        for path, sha in snap.walk_files(base):
             try:
                 f = self._load_sha(snap, LinkFile, path, sha)
             except ManifestError as e:
                 log.warning("skipping %s", e)
                 continue
             out.append(_link_record(model, version, f))
-        out.sort(key=lambda r: r.created)
+        out.sort(key=lambda r: (r.seq, r.created))
         return out
 
     # -- metadata ----------------------------------------------------------------------
@@ -753,7 +795,9 @@ def _model_record(e: ModelEntity) -> ModelRecord:
 
 
 def _link_record(model: str, version: str, f: LinkFile) -> LinkRecord:
-    return LinkRecord(model, version, f.artifact, f.version, f.artifact_id, f.kind, f.created)
+    return LinkRecord(
+        model, version, f.artifact, f.version, f.artifact_id, f.kind, f.created, f.seq
+    )
 
 
 def _dvc_config(name: str, url: str, options: dict[str, str]) -> bytes:

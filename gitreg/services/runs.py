@@ -165,7 +165,15 @@ def lineage_of_artifact(
         run = get_run(reg, run_id, snap)
     except RunNotFoundError:
         return node
-    step = next((s for s in run.steps if s.name == producer.get("step")), None)
+    step_run = producer.get("step_run")
+    step = next(
+        (
+            s
+            for s in run.steps
+            if (s.id == step_run if step_run else s.name == producer.get("step"))
+        ),
+        None,
+    )
     if step is None:
         return node
     label = f"step {run.pipeline}/{step.name} (run {run.id[:8]}, {step.status})"

@@ -40,7 +40,7 @@ _RULES: list[tuple[re.Pattern[str], type | None]] = [
     (re.compile(rf"artifacts/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}\.dvc"), ArtifactVersionFile),
     (re.compile(rf"artifacts/{_SEG}/metadata/.+\.yaml"), MetadataFile),
     (re.compile(rf"models/{_SEG}/model\.yaml"), ModelEntity),
-    (re.compile(rf"models/{_SEG}/numbers/{_SEG}/{_SEG}/\d+"), None),
+    (re.compile(rf"models/{_SEG}/numbers/{_SEG}/{_SEG}/\d+@{_SEG}"), None),
     (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/version\.yaml"), ModelVersionFile),
     (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/links/.+\.yaml"), LinkFile),
     (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/metadata/.+\.yaml"), MetadataFile),
@@ -95,6 +95,7 @@ def validate(
         try:
             if rule is None:
                 _check_plain(path, snap.objects.read_blob(sha))
+                parsed[path] = None
             else:
                 parsed[path] = reg._load_sha(snap, rule, path, sha)  # type: ignore[arg-type]
         except ManifestError as e:
@@ -141,11 +142,11 @@ def _check_plain(path: str, data: bytes) -> None:
         if not isinstance(doc, dict) or not isinstance(doc.get("artifacts", {}), dict):
             raise ManifestError(path, "expected a mapping with an `artifacts:` mapping")
     elif "/numbers/" in path:
-        text = data.decode(errors="replace").strip()
+        version = path.rpartition("@")[2]
         try:
-            names.version(text)
+            names.version(version)
         except GitregError:
-            raise ManifestError(path, f"not a version name: {text[:40]!r}") from None
+            raise ManifestError(path, f"not a version name: {version[:40]!r}") from None
 
 
 def _check_references(snap: Snapshot, parsed: dict[str, Any]) -> list[Problem]:
@@ -181,6 +182,14 @@ def _check_references(snap: Snapshot, parsed: dict[str, Any]) -> list[Problem]:
                 out.append(Problem(path, f"latest points at missing version {f.latest.version!r}"))
         elif isinstance(f, RunFile):
             by_id[f.id] = path
+    for path in plain_numbers(parsed):
+        model = path.split("/")[1]
+        number, _, version = path.rpartition("/")[2].partition("@")
+        mv = parsed.get(layout.model_version(model, version))
+        if not isinstance(mv, ModelVersionFile):
+            out.append(Problem(path, f"number {number} names missing version {version!r}"))
+        elif str(mv.number) != number:
+            out.append(Problem(path, f"version {version!r} has number {mv.number}, not {number}"))
     for path, f in parsed.items():
         if isinstance(f, LinkFile):
             target = by_id.get(f.artifact_id)
@@ -201,6 +210,10 @@ def _check_references(snap: Snapshot, parsed: dict[str, Any]) -> list[Problem]:
                 if art_id not in by_id:
                     out.append(Problem(path, f"output {key!r} names missing artifact {art_id}"))
     return out
+
+
+def plain_numbers(parsed: dict[str, Any]) -> list[str]:
+    return [p for p, f in parsed.items() if f is None and "/numbers/" in p]
 
 
 def _objects_of(data: Any, oid: str, path: str, problems: list[Problem]) -> list[str]:

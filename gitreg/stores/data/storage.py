@@ -138,7 +138,7 @@ class DataStore:
         faults.point("hash")
         if not os.path.exists(dest):
             _write_new(dest, data)
-        self._mark_verified(oid, dest)
+            self._mark_verified(oid, dest)  # only what we just wrote is vouched for
         return StoredObject(oid, len(data))
 
     def add_file(self, src: str, progress: Progress | None = None) -> StoredObject:
@@ -174,7 +174,7 @@ class DataStore:
         dest = _oid_path(self.cache_dir, oid)
         if not os.path.exists(dest):
             _write_new(dest, body)
-        self._mark_verified(oid, dest)
+            self._mark_verified(oid, dest)
         return StoredObject(oid, total, len(entries))
 
     def add_path(self, src: str, progress: Progress | None = None) -> StoredObject:
@@ -342,10 +342,24 @@ class DataStore:
         if not self._is_verified(oid, st):
             got, _ = hash_and_copy(path, None)
             if got != oid.removesuffix(".dir"):
+                shared = self._shares_remote_file(oid, path)
                 self._evict(path)
+                if shared:
+                    # the embedded remote hard-links the cache: there is no second copy here
+                    raise ArtifactIntegrityError(
+                        oid, "remote", f"its md5 is {got} (the cache and the local remote share it)"
+                    )
                 raise ArtifactIntegrityError(oid, "cache", f"its md5 is {got}")
             self._mark_verified(oid, path)
         return path
+
+    def _shares_remote_file(self, oid: str, path: str) -> bool:
+        if not self.remote.is_local:
+            return False
+        try:
+            return os.path.samefile(path, _oid_path(self.remote.local_path, oid))
+        except OSError:
+            return False
 
     def _evict(self, path: str) -> None:
         try:

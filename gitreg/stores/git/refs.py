@@ -108,6 +108,7 @@ def cas_update(common_dir: str, ref: str, old: str | None, new: str) -> None:
         if break_stale_lock(lock):
             return cas_update(common_dir, ref, old, new)
         raise RefLockedError(lock) from None
+    mine = os.fstat(fd).st_ino
     try:
         os.write(fd, f"gitreg pid={os.getpid()} host={_HOST}\n".encode())
         current = read_ref(common_dir, ref)
@@ -119,15 +120,18 @@ def cas_update(common_dir: str, ref: str, old: str | None, new: str) -> None:
         os.close(fd)
         fd = -1
         try:
+            # a recoverer may have removed our lock (and taken its own): never rename theirs
+            if os.stat(lock).st_ino != mine:
+                raise RefMovedError(f"lost {lock}")
             os.replace(lock, path)
         except FileNotFoundError:
-            # our lock was judged stale and removed: the update did not happen
             raise RefMovedError(f"lost {lock}") from None
     except BaseException:
         if fd >= 0:
             os.close(fd)
         try:
-            os.unlink(lock)
+            if os.stat(lock).st_ino == mine:  # only ever remove our own lock
+                os.unlink(lock)
         except FileNotFoundError:
             pass
         raise

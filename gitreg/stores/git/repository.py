@@ -145,6 +145,11 @@ class GitStore:
         self.work_tree, self.git_dir, self.common_dir = discover(path)
         self.objects = ObjectStore(self.git_dir, os.path.join(self.common_dir, "objects"))
         self._config: dict[str, str] | None = None
+        if self.config().get("extensions.objectformat", "sha1").lower() != "sha1":
+            raise GitregError(
+                f"{self.git_dir} is a SHA-256 repository, which gitreg does not support yet: "
+                "use a SHA-1 repository (git's default)"
+            )
         self.branch = branch or self.config().get("gitreg.branch") or "gitreg"
         self.ref = f"refs/heads/{self.branch}"
         self._author: bytes | None = None
@@ -153,7 +158,9 @@ class GitStore:
     # -- config ----------------------------------------------------------------
     def config(self) -> dict[str, str]:
         if self._config is None:
-            out = self.git("config", "-z", "--get-regexp", r"^(gitreg|user)\.", check=False)
+            out = self.git(
+                "config", "-z", "--get-regexp", r"^(gitreg|user|extensions)\.", check=False
+            )
             cfg: dict[str, str] = {}
             for item in out.split("\0"):
                 if item:

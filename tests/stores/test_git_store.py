@@ -1,0 +1,457 @@
+"""GitStore on real repositories: batches as one commit, CAS, reads at any revision, and the
+user's checkout left alone."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import GIT_ENV, git
+
+from gitreg.errors import GitregError, NotAGitRepositoryError, RegistryConflictError
+from gitreg.stores.git import Delete, GitStore, Put
+from gitreg.stores.git.refs import RefMovedError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def git_bytes(cwd: Path, *args: str) -> bytes:
+    """stdout of a git command as raw bytes (for blobs that are not text)."""
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, env={**os.environ, **GIT_ENV}
+    ).stdout
+
+
+def fsck(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "fsck", "--no-dangling", *extra], cwd=repo, capture_output=True, text=True
+    )
+
+
+def assert_fsck_clean(repo: Path) -> None:
+    proc = fsck(repo, "--strict")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def checkout_state(repo: Path) -> dict[str, object]:
+    """Everything a user could notice about their checkout."""
+
+    def run(*args: str) -> tuple[int, str]:
+        p = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+        return p.returncode, p.stdout
+
+    files = {}
+    for p in sorted(repo.rglob("*")):
+        if ".git" in p.relative_to(repo).parts or not p.is_file():
+            continue
+        files[str(p.relative_to(repo))] = hashlib.sha1(p.read_bytes()).hexdigest()
+    index = repo / ".git" / "index"
+    return {
+        "status": run("status", "--porcelain=v1", "--untracked-files=all", "--ignored"),
+        "head": run("rev-parse", "--verify", "--quiet", "HEAD"),
+        "symbolic": run("symbolic-ref", "HEAD"),
+        "branches": run("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/main"),
+        "index": index.read_bytes() if index.exists() else None,
+        "files": files,
+        "stash": run("stash", "list"),
+    }
+
+
+def commit_count(repo: Path, ref: str = "gitreg") -> int:
+    return int(git(repo, "rev-list", "--count", ref))
+
+
+def tree_listing(repo: Path, rev: str = "gitreg") -> dict[str, bytes]:
+    names = git_bytes(repo, "ls-tree", "-r", "-z", "--name-only", rev).split(b"\0")
+    return {
+        n.decode(): git_bytes(repo, "cat-file", "blob", f"{rev}:{n.decode()}") for n in names if n
+    }
+
+
+# --------------------------------------------------------------------------- commits
+
+
+def test_a_batch_of_puts_and_deletes_is_one_commit(repo: Path) -> None:
+    store = GitStore(repo)
+    assert store.head() is None
+    first = store.commit(
+        [Put("top.txt", b"top\n"), Put("d/one.yaml", b"1\n"), Put("d/sub/two.yaml", b"2\n")],
+        "first batch",
+        None,
+    )
+    assert git(repo, "rev-parse", "gitreg") == first == store.head()
+    assert commit_count(repo) == 1
+    assert tree_listing(repo) == {
+        "top.txt": b"top\n",
+        "d/one.yaml": b"1\n",
+        "d/sub/two.yaml": b"2\n",
+    }
+
+    second = store.commit(
+        [Put("d/one.yaml", b"one\n"), Delete("top.txt"), Put("e/three", b"3")], "second", first
+    )
+    assert commit_count(repo) == 2
+    assert git(repo, "rev-parse", "gitreg^") == first
+    assert git(repo, "log", "-1", "--format=%B", "gitreg") == "second"
+    assert git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "gitreg") == (
+        "Test User <test@example.com>|Test User <test@example.com>"
+    )
+    assert tree_listing(repo) == {"d/one.yaml": b"one\n", "d/sub/two.yaml": b"2\n", "e/three": b"3"}
+    assert store.head() == second
+    assert_fsck_clean(repo)
+
+
+def test_deleting_the_last_file_of_a_folder_removes_the_folder(repo: Path) -> None:
+    store = GitStore(repo)
+    c1 = store.commit([Put("a/b/c", b"x"), Put("a/keep", b"k"), Put("z", b"z")], "m", None)
+    c2 = store.commit([Delete("a/b/c"), Delete("not/there")], "m", c1)
+    assert git(repo, "ls-tree", "-r", "-t", "--name-only", "gitreg").split("\n") == [
+        "a",
+        "a/keep",
+        "z",
+    ]
+    # deleting everything leaves git's empty tree, which fsck accepts
+    store.commit([Delete("a/keep"), Delete("z")], "m", c2)
+    assert git(repo, "rev-parse", "gitreg^{tree}") == EMPTY_TREE
+    assert_fsck_clean(repo)
+
+
+def test_objects_read_back_by_git_are_the_bytes_written(repo: Path) -> None:
+    rng = random.Random(1234)
+    payloads = {
+        "empty": b"",
+        "text.yaml": b"key: value\nother: [1, 2]\n",
+        "binary/nul-and-high": bytes(range(256)) * 3,
+        "binary/no-newline": b"\x00\xff\x00",
+        "big/one-mib": rng.randbytes(1 << 20),
+        "unicode/\u00e9t\u00e9.txt": "\u00e9t\u00e9 \u2603\n".encode(),
+    }
+    store = GitStore(repo)
+    store.commit([Put(p, d) for p, d in payloads.items()], "payloads", None)
+    for path, data in payloads.items():
+        assert git_bytes(repo, "cat-file", "-p", f"gitreg:{path}") == data
+        assert git(repo, "cat-file", "-t", f"gitreg:{path}") == "blob"
+        # the blob id is git's own
+        proc = subprocess.run(
+            ["git", "hash-object", "--stdin"], cwd=repo, input=data, capture_output=True, check=True
+        )
+        assert store.snapshot().blob_sha(path) == proc.stdout.decode().strip()
+    assert_fsck_clean(repo)
+
+
+def test_trees_sort_the_way_git_expects(repo: Path) -> None:
+    # "a" is a folder: git sorts it as "a/", i.e. after "a-b" and "a.b" but before "a0"
+    names = ["a/b", "a/a", "a.b", "a-b", "a0", "a_b", "a+b", "A", "b", "ab", "a.b.c/x", "a.b-c"]
+    names += ["nested/a/x", "nested/a.x", "nested/a-x", "nested/a_x", "\u00e9", "z" * 100]
+    rng = random.Random(7)
+    names += [
+        "many/" + "".join(rng.choice("ab.-_/0") for _ in range(rng.randint(1, 6))).strip("/")
+        for _ in range(150)
+    ]
+    # a name can not be both a file and a folder in one tree: keep the folder
+    clean: list[str] = []
+    for n in sorted(set(names)):
+        parts = [p for p in n.split("/") if p not in ("", ".", "..")]
+        if not parts:
+            continue
+        clean.append("/".join(parts))
+    files = [n for n in clean if not any(o.startswith(n + "/") for o in clean)]
+    store = GitStore(repo)
+    store.commit([Put(n, n.encode()) for n in files], "many names", None)
+    assert_fsck_clean(repo)
+
+    # every tree is byte-for-byte the tree git itself makes from the same entries
+    trees = git(repo, "ls-tree", "-r", "-t", "--format=%(objectname) %(path)", "gitreg").split("\n")
+    trees = [line.split(" ", 1) for line in trees]
+    for sha, path in [(git(repo, "rev-parse", "gitreg^{tree}"), ""), *trees]:
+        if git(repo, "cat-file", "-t", sha) != "tree":
+            continue
+        listing = git_bytes(repo, "ls-tree", "-z", sha)
+        remade = subprocess.run(
+            ["git", "mktree", "-z"], cwd=repo, input=listing, capture_output=True, check=True
+        )
+        assert remade.stdout.decode().strip() == sha, f"tree of {path!r} is not in git's order"
+
+    top = git(repo, "ls-tree", "--name-only", "gitreg").split("\n")
+    a_group = [n for n in top if n.startswith("a") and len(n) <= 3]
+    assert a_group == ["a+b", "a-b", "a.b", "a", "a0", "a_b", "ab"]
+    assert tree_listing(repo) == {n: n.encode() for n in files}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_read_back_at_any_revision(repo: Path) -> None:
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1"), Put("d/g", b"g1")], "1", None)
+    c2 = store.commit([Put("f", b"v2"), Delete("d/g")], "2", c1)
+    c3 = store.commit([Put("f", b"v3"), Put("d/h", b"h3")], "3", c2)
+    git(repo, "tag", "-a", "-m", "annotated", "reg-v1", c1)
+
+    assert store.snapshot(c1).read("f") == b"v1"
+    assert store.snapshot(c1).read("d/g") == b"g1"
+    assert store.snapshot(c2).read("f") == b"v2"
+    assert store.snapshot(c2).read("d/g") is None
+    assert not store.snapshot(c2).exists("d")
+    assert store.snapshot().read("f") == b"v3"
+    assert store.snapshot().commit == c3
+    assert store.snapshot("gitreg~1").read("f") == b"v2"
+    assert store.snapshot(c1[:10]).read("f") == b"v1"
+    assert store.snapshot("reg-v1").read("f") == b"v1"  # an annotated tag peels to its commit
+    assert store.snapshot("reg-v1").commit == c1
+
+    with pytest.raises(GitregError, match="unknown revision 'no-such-rev'"):
+        store.snapshot("no-such-rev")
+
+
+def test_snapshot_queries_agree_with_git(repo: Path) -> None:
+    store = GitStore(repo)
+    store.commit([Put("d/x", b"x"), Put("d/s/y", b"y"), Put("top", b"t")], "m", None)
+    snap = store.snapshot()
+    assert snap.exists("d") and snap.exists("d/s/y") and not snap.exists("d/nope")
+    assert snap.read("d") is None  # a folder is not a file
+    assert snap.read("top/inside") is None  # a file is not a folder
+    assert set(snap.listdir("d")) == {"x", "s"}
+    assert snap.listdir("top") == {}
+    assert snap.tree_sha("d") == git(repo, "rev-parse", "gitreg:d")
+    assert snap.blob_sha("d/s/y") == git(repo, "rev-parse", "gitreg:d/s/y")
+    assert sorted(p for p, _ in snap.walk_files()) == ["d/s/y", "d/x", "top"]
+    assert sorted(p for p, _ in snap.walk_files("d")) == ["d/s/y", "d/x"]
+
+
+def test_reads_packed_objects_and_packed_refs(repo: Path) -> None:
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    store.commit([Put("f", b"v2")], "2", c1)
+    git(repo, "gc", "-q", "--prune=now")
+    assert not (repo / ".git" / "refs" / "heads" / "gitreg").exists()  # the ref is packed now
+
+    fresh = GitStore(repo)
+    assert fresh.snapshot().read("f") == b"v2"
+    assert fresh.snapshot(c1).read("f") == b"v1"
+    head = fresh.head()
+    assert head == git(repo, "rev-parse", "gitreg")
+    c3 = fresh.commit([Put("g", b"new")], "3", head)
+    assert tree_listing(repo) == {"f": b"v2", "g": b"new"}
+    assert git(repo, "rev-parse", "gitreg") == c3
+    with pytest.raises(RefMovedError):  # CAS compares against the packed value too
+        fresh.commit([Put("h", b"stale")], "stale", head)
+    assert_fsck_clean(repo)
+
+
+def test_writes_keep_working_after_git_gc_in_the_same_process(repo: Path) -> None:
+    store = GitStore(repo)
+    for i in range(20):
+        store.commit([Put(f"f{i}", str(i).encode())], "m", store.head())
+    git(repo, "gc", "-q", "--prune=now")  # packs loose objects and removes objects/xx folders
+    for i in range(20):
+        store.commit([Put(f"f{i}", f"{i}-again".encode())], "m", store.head())
+    assert tree_listing(repo)["f3"] == b"3-again"
+    assert_fsck_clean(repo)
+
+
+# --------------------------------------------------------------------------- CAS
+
+
+def test_commit_with_a_stale_parent_never_overwrites(repo: Path) -> None:
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    c2 = GitStore(repo).commit([Put("f", b"theirs")], "theirs", c1)
+
+    with pytest.raises(RefMovedError):
+        store.commit([Put("f", b"mine")], "mine", c1)
+    with pytest.raises(RefMovedError):  # "create the branch" when it already exists
+        store.commit([Put("f", b"mine")], "mine", None)
+    assert git(repo, "rev-parse", "gitreg") == c2
+    assert store.snapshot().read("f") == b"theirs"
+    assert not (repo / ".git" / "refs" / "heads" / "gitreg.lock").exists()
+    assert fsck(repo).returncode == 0  # the loser's objects may dangle; that is fine
+
+
+def test_transact_redoes_the_batch_when_the_branch_moved(repo: Path) -> None:
+    store = GitStore(repo)
+    base = store.commit([Put("counter", b"0")], "init", None)
+    other = GitStore(repo)
+    seen: list[bytes | None] = []
+    interloper: list[str] = []
+
+    def build(snap):  # type: ignore[no-untyped-def]
+        value = snap.read("counter")
+        seen.append(value)
+        if not interloper:  # another writer commits between our read and our commit
+            interloper.append(other.commit([Put("counter", b"1"), Put("theirs", b"t")], "o", base))
+        n = int(value or b"0") + 1
+        return [Put("counter", str(n).encode()), Put("mine", b"m")], f"count to {n}", n
+
+    result, commit = store.transact(build)
+    assert seen == [b"0", b"1"]  # built twice, the second time on the moved tip
+    assert result == 2
+    assert git(repo, "rev-parse", "gitreg") == commit
+    assert git(repo, "rev-parse", "gitreg^") == interloper[0]
+    assert tree_listing(repo) == {"counter": b"2", "theirs": b"t", "mine": b"m"}
+    assert commit_count(repo) == 3
+    assert_fsck_clean(repo)
+
+
+def test_transact_without_ops_commits_nothing(repo: Path) -> None:
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"x")], "1", None)
+    result, commit = store.transact(lambda snap: ([], "", snap.read("f")))
+    assert (result, commit) == (b"x", c1)
+    assert git(repo, "rev-parse", "gitreg") == c1
+
+
+def test_transact_gives_up_with_a_clear_error_when_writers_keep_moving_the_branch(
+    repo: Path,
+) -> None:
+    store = GitStore(repo)
+    store.commit([Put("n", b"0")], "init", None)
+    other = GitStore(repo)
+
+    def build(snap):  # type: ignore[no-untyped-def]
+        other.commit([Put("n", os.urandom(4))], "other", other.head())
+        return [Put("mine", b"m")], "mine", None
+
+    with pytest.raises(RegistryConflictError, match=r"after 3 attempts.*try again"):
+        store.transact(build, attempts=3)
+    assert not GitStore(repo).snapshot().exists("mine")
+    assert commit_count(repo) == 4
+    assert fsck(repo).returncode == 0
+
+
+def test_commit_waits_for_a_briefly_held_ref_lock(repo: Path) -> None:
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"1")], "1", None)
+    lock = repo / ".git" / "refs" / "heads" / "gitreg.lock"
+    lock.write_text("held by another git process\n")
+    timer = threading.Timer(0.3, lock.unlink)
+    timer.start()
+    try:
+        t0 = time.monotonic()
+        c2 = store.commit([Put("f", b"2")], "2", c1)
+        assert time.monotonic() - t0 >= 0.25
+    finally:
+        timer.join()
+    assert git(repo, "rev-parse", "gitreg") == c2
+    assert not lock.exists()
+
+
+# --------------------------------------------------------------------------- the checkout
+
+
+def test_the_users_checkout_is_untouched(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*.log\n")
+    (repo / "tracked.txt").write_text("committed\n")
+    (repo / "both.txt").write_text("committed\n")
+    git(repo, "add", ".gitignore", "tracked.txt", "both.txt")
+    git(repo, "commit", "-q", "-m", "more")
+    (repo / "tracked.txt").write_text("unstaged edit\n")
+    (repo / "staged.txt").write_text("staged new file\n")
+    git(repo, "add", "staged.txt")
+    (repo / "both.txt").write_text("staged edit\n")
+    git(repo, "add", "both.txt")
+    (repo / "both.txt").write_text("staged edit, then an unstaged one\n")
+    (repo / "untracked.txt").write_text("untracked\n")
+    (repo / "ignored.log").write_text("ignored\n")
+    git(repo, "rm", "-q", "--cached", "README.md")  # a staged deletion
+    before = checkout_state(repo)
+    assert before["status"][1]  # the checkout is really dirty
+
+    store = GitStore(repo)
+    c1 = store.commit([Put("README.md", b"registry readme"), Put("tracked.txt", b"reg")], "1", None)
+    store.transact(lambda snap: ([Put("staged.txt", b"reg"), Delete("README.md")], "2", None))
+    store.commit([Put("x/y", b"z")], "3", store.head())
+
+    assert checkout_state(repo) == before
+    assert git(repo, "rev-parse", "gitreg~2") == c1
+    assert not (repo / ".git" / "index.lock").exists()
+    assert_fsck_clean(repo)
+
+
+def test_works_in_a_repo_with_no_commits_yet(empty_repo: Path) -> None:
+    (empty_repo / "staged.txt").write_text("staged\n")
+    git(empty_repo, "add", "staged.txt")
+    (empty_repo / "untracked.txt").write_text("u\n")
+    before = checkout_state(empty_repo)
+    assert before["head"][0] != 0  # HEAD is unborn
+
+    store = GitStore(empty_repo)
+    c1 = store.commit([Put("gitreg.yaml", b"schema: 1\n")], "init", None)
+    assert store.snapshot().read("gitreg.yaml") == b"schema: 1\n"
+    assert git(empty_repo, "rev-parse", "gitreg") == c1
+    assert git(empty_repo, "symbolic-ref", "HEAD") == "refs/heads/main"
+    assert checkout_state(empty_repo) == before
+    assert_fsck_clean(empty_repo)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def test_a_subfolder_of_the_repo_is_found_by_discovery(repo: Path) -> None:
+    sub = repo / "src" / "pkg"
+    sub.mkdir(parents=True)
+    store = GitStore(sub)
+    assert Path(store.work_tree or "") == repo
+    assert Path(store.git_dir) == repo / ".git"
+    store.commit([Put("f", b"x")], "1", None)
+    assert git(repo, "cat-file", "-p", "gitreg:f") == "x"
+
+
+def test_outside_a_git_repository_raises(tmp_path: Path) -> None:
+    plain = tmp_path / "not-a-repo" / "deeper"
+    plain.mkdir(parents=True)
+    with pytest.raises(NotAGitRepositoryError, match=r"not inside a git repository.*git init"):
+        GitStore(plain)
+    assert not (tmp_path / "not-a-repo" / ".git").exists()
+
+
+def test_a_linked_worktree_shares_the_registry_branch(repo: Path, tmp_path: Path) -> None:
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "feature", str(wt))
+    store = GitStore(wt)
+    assert Path(store.common_dir) == repo / ".git"
+    store.commit([Put("f", b"from the worktree")], "wt", None)
+    assert GitStore(repo).snapshot().read("f") == b"from the worktree"
+    assert git(wt, "symbolic-ref", "HEAD") == "refs/heads/feature"
+    assert_fsck_clean(repo)
+
+
+def test_a_bare_repository_works(bare_remote: Path) -> None:
+    store = GitStore(bare_remote)
+    assert store.work_tree is None
+    store.commit([Put("f", b"bare")], "1", None)
+    assert git(bare_remote, "cat-file", "-p", "gitreg:f") == "bare"
+    assert_fsck_clean(bare_remote)
+
+
+def test_the_branch_name_comes_from_the_argument_or_git_config(repo: Path) -> None:
+    GitStore(repo, branch="other-registry").commit([Put("f", b"1")], "1", None)
+    assert git(repo, "cat-file", "-p", "other-registry:f") == "1"
+    git(repo, "config", "gitreg.branch", "from-config")
+    store = GitStore(repo)
+    assert store.branch == "from-config"
+    store.commit([Put("f", b"2")], "2", None)
+    assert git(repo, "cat-file", "-p", "from-config:f") == "2"
+    assert (
+        subprocess.run(["git", "rev-parse", "--verify", "-q", "gitreg"], cwd=repo).returncode != 0
+    )
+
+
+def test_a_sha256_repository_works_or_is_refused_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "s256"
+    path.mkdir()
+    git(path, "init", "-q", "--object-format=sha256", "-b", "main")
+    try:
+        GitStore(path).commit([Put("f", b"x")], "1", None)
+    except GitregError as e:
+        assert "sha256" in str(e).lower() or "sha-256" in str(e).lower()
+        assert not (path / ".git" / "refs" / "heads" / "gitreg").exists()
+    else:
+        assert git(path, "cat-file", "-p", "gitreg:f") == "x"
+    assert fsck(path).returncode == 0
