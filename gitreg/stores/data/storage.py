@@ -141,8 +141,37 @@ class DataStore:
             self._mark_verified(oid, dest)  # only what we just wrote is vouched for
         return StoredObject(oid, len(data))
 
+    def _state_path(self, src: str) -> str:
+        key = hashlib.md5(os.path.abspath(src).encode()).hexdigest()
+        return os.path.join(self.cache_dir, "state", key[:2], key[2:])
+
+    def _known_hash(self, src: str, st: os.stat_result) -> str | None:
+        """The md5 recorded for `src` when it had exactly this (inode, size, mtime)."""
+        try:
+            with open(self._state_path(src)) as f:
+                ino, size, mtime, oid = f.read().split()
+        except (FileNotFoundError, ValueError):
+            return None
+        if (int(ino), int(size), int(mtime)) != (st.st_ino, st.st_size, st.st_mtime_ns):
+            return None
+        return oid
+
+    def _remember_hash(self, src: str, st: os.stat_result, oid: str) -> None:
+        path = self._state_path(src)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = _tmp_name(path)
+        with open(tmp, "w") as f:
+            f.write(f"{st.st_ino} {st.st_size} {st.st_mtime_ns} {oid}")
+        os.replace(tmp, path)
+
     def add_file(self, src: str, progress: Progress | None = None) -> StoredObject:
-        """Hash `src` and copy it into the cache in one read."""
+        """Hash `src` and copy it into the cache in one read; a big file that has not
+        changed since it was last added (same inode, size and mtime) is not read again."""
+        st = os.stat(src)
+        if st.st_size >= VERIFY_RECORD_MIN:
+            known = self._known_hash(src, st)
+            if known is not None and os.path.exists(_oid_path(self.cache_dir, known)):
+                return StoredObject(known, st.st_size)
         tmp_dir = os.path.join(self.cache_dir, "tmp")
         os.makedirs(tmp_dir, exist_ok=True)
         tmp = _tmp_name(os.path.join(tmp_dir, "add"))
@@ -155,6 +184,12 @@ class DataStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         self._mark_verified(oid, dest)
+        after = os.stat(src)
+        if size >= VERIFY_RECORD_MIN and (after.st_size, after.st_mtime_ns) == (
+            st.st_size,
+            st.st_mtime_ns,
+        ):  # unchanged while we read it: the hash may be reused
+            self._remember_hash(src, after, oid)
         return StoredObject(oid, size)
 
     def add_dir(self, src: str, progress: Progress | None = None) -> StoredObject:

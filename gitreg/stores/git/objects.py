@@ -7,6 +7,7 @@ Written by hand on the hot path because a `git` subprocess per object is too slo
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import threading
@@ -88,7 +89,7 @@ class ObjectStore:
 
     def write_tree(self, entries: Tree) -> str:
         body = b"".join(
-            mode + b" " + name.encode() + b"\0" + bytes.fromhex(sha)
+            mode + b" " + _encoded(name) + b"\0" + bytes.fromhex(sha)
             for name, (mode, sha) in sorted(entries.items(), key=_tree_sort_key)
         )
         sha = self.write(b"tree", body)
@@ -216,10 +217,15 @@ class ObjectStore:
             pass
 
 
+@functools.lru_cache(maxsize=65536)
+def _encoded(name: str) -> bytes:
+    return name.encode()
+
+
 def _tree_sort_key(item: tuple[str, tuple[bytes, str]]) -> bytes:
     name, (mode, _) = item
     # git sorts a tree entry as if a sub-tree's name ended with '/'
-    return name.encode() + (b"/" if mode == TREE_MODE else b"")
+    return _encoded(name) + b"/" if mode == TREE_MODE else _encoded(name)
 
 
 def blob_sha(data: bytes) -> str:

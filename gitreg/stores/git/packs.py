@@ -50,23 +50,18 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
     counts = [0] * 256
     for bsha, _, _ in entries:
         counts[bsha[0]] += 1
+    fanout = []
     total = 0
     for c in counts:
         total += c
-        idx += struct.pack(">I", total)
-    for bsha, _, _ in entries:
-        idx += bsha
-    for _, crc, _ in entries:
-        idx += struct.pack(">I", crc)
-    large: list[int] = []
-    for _, _, off in entries:
-        if off < 0x80000000:
-            idx += struct.pack(">I", off)
-        else:  # pragma: no cover - a batch is never 2 GiB
-            idx += struct.pack(">I", 0x80000000 | len(large))
-            large.append(off)
-    for off in large:  # pragma: no cover
-        idx += struct.pack(">Q", off)
+        fanout.append(total)
+    n = len(entries)
+    idx += struct.pack(">256I", *fanout)
+    idx += b"".join(bsha for bsha, _, _ in entries)
+    idx += struct.pack(f">{n}I", *(crc for _, crc, _ in entries))
+    if body and len(body) >= 0x80000000:  # pragma: no cover - a batch is never 2 GiB
+        raise ValueError("pack too large for 32-bit offsets")
+    idx += struct.pack(f">{n}I", *(off for _, _, off in entries))
     idx += pack_sum
     idx += sha1(idx).digest()
 
