@@ -59,6 +59,8 @@ def log_metadata(
     a step, with no target given) the current step run. Later values win per key."""
     from gitreg.errors import GitregError
 
+    if model_version is not None and model_name is None and model is None:
+        raise GitregError("log_metadata(model_version=...) needs model_name= too")
     client = active_client()
     ctx = current_step()
     targeted = False
@@ -70,7 +72,14 @@ def log_metadata(
         client.log_artifact_metadata(art, metadata)
         targeted = True
     if model is None and model_name is not None:
+        if model_version is None:
+            raise GitregError(
+                "log_metadata(model_name=...) needs model_version= too (a name, a number, "
+                "'latest' or a stage)"
+            )
         model = Model(model_name, model_version)
+        model._client = active_client()
+        model._get_model_version()  # a target named here must exist: fetch, never create
     if model is None and infer_model:
         if ctx is None or ctx.model is None:
             raise GitregError(

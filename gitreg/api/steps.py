@@ -46,6 +46,13 @@ class _Run:
     client: Any
     models: dict[tuple[str, str | None], Model] = field(default_factory=dict)
     produced: dict[int, tuple[Any, str]] = field(default_factory=dict)  # id(obj) -> (obj, art id)
+    invocations: dict[str, int] = field(default_factory=dict)
+    is_pipeline: bool = True
+
+    def invocation_name(self, step: str) -> str:
+        """ZenML's names for repeated calls of one step in a run: `s`, `s_2`, `s_3`, ..."""
+        n = self.invocations[step] = self.invocations.get(step, 0) + 1
+        return step if n == 1 else f"{step}_{n}"
 
     def resolve(self, model: Model | None) -> Model | None:
         """One Model object per (name, version) in a run, so `version=None` makes one version."""
@@ -64,6 +71,39 @@ class _Run:
     def artifact_of(self, obj: Any) -> str | None:
         found = self.produced.get(id(obj))
         return found[1] if found is not None and found[0] is obj else None
+
+
+class _TrackedInt(int):
+    __slots__ = ()
+
+
+class _TrackedFloat(float):
+    __slots__ = ()
+
+
+class _TrackedStr(str):
+    __slots__ = ()
+
+
+class _TrackedBytes(bytes):
+    __slots__ = ()
+
+
+_TRACKED = {int: _TrackedInt, float: _TrackedFloat, str: _TrackedStr, bytes: _TrackedBytes}
+_UNTRACKED = {v: k for k, v in _TRACKED.items()}
+
+
+def _track(value: Any) -> Any:
+    """A step output as the pipeline sees it: primitives get an identity of their own
+    (Python shares `3` or `"a"` between unrelated code), so a later step can tell that
+    its argument is this artifact and not a literal."""
+    wrapper = _TRACKED.get(type(value))
+    return value if wrapper is None else wrapper(value)
+
+
+def _untrack(value: Any) -> Any:
+    base = _UNTRACKED.get(type(value))
+    return value if base is None else base(value)
 
 
 def _shared_constant(value: Any) -> bool:
@@ -160,17 +200,32 @@ class Step:
         if run is not None:
             return self._execute(run, args, kwargs)
         # a step outside a pipeline is a one-step run
-        with _start_run(self.name, None, None, {}) as run:
+        with _start_run(self.name, None, None, {}, is_pipeline=False) as run:
             return self._execute(run, args, kwargs)
 
-    def _output_names(self, run: _Run) -> list[tuple[str, str, ArtifactConfig | None]]:
+    def _output_names(
+        self, run: _Run, invocation: str
+    ) -> list[tuple[str, str, ArtifactConfig | None]]:
         """(output key, artifact name, config) per declared output."""
         out = []
         n = len(self._declared)
         for i, (name, config) in enumerate(self._declared):
             key = name or ("output" if n == 1 else f"output_{i}")
-            out.append((key, name or f"{run.name}::{self.name}::{key}", config))
+            out.append((key, name or f"{run.name}::{invocation}::{key}", config))
         return out
+
+    def _as_seen_by_pipeline(self, run: _Run, result: Any, values: list[Any]) -> Any:
+        if not run.is_pipeline or not values:
+            return result
+        tracked = []
+        for value in values:
+            t = _track(value)
+            if t is not value:
+                run.remember(t, run.artifact_of(value) or "")
+            tracked.append(t)
+        if len(self._declared) == 1:
+            return tracked[0]
+        return tuple(tracked) if isinstance(result, tuple) else type(result)(tracked)
 
     def _execute(self, run: _Run, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         from gitreg.manifest.schema import CacheEntry, StepRunEntry, now
@@ -178,6 +233,7 @@ class Step:
 
         client = run.client
         reg = client._registry()
+        invocation = run.invocation_name(self.name)
         model = run.resolve(self.model or run.model)
         if model is not None:
             model._get_or_create_model_version()  # fails before the body runs
@@ -195,6 +251,7 @@ class Step:
                 call_args[arg] = value.load()
                 continue
             art_id = None if _shared_constant(value) else run.artifact_of(value)
+            call_args[arg] = _untrack(value)  # the body sees plain values
             if art_id is not None:
                 inputs[arg] = art_id
             elif _json_value(value):
@@ -203,7 +260,7 @@ class Step:
                 opaque[arg] = _value_hash(value)
         entry = StepRunEntry(
             id=str(uuid.uuid4()),
-            name=self.name,
+            name=invocation,
             status="running",
             start=now(),
             model=None,
@@ -221,7 +278,7 @@ class Step:
         if use_cache and all(h is not None for h in opaque.values()):
             material = json.dumps(
                 {
-                    "step": self.name,
+                    "step": invocation,
                     "source": _source_hash(self.fn),
                     "parameters": parameters,
                     "inputs": inputs,
@@ -232,7 +289,7 @@ class Step:
             )
             key = hashlib.md5(material.encode()).hexdigest()
             entry.cache_key = key
-        outputs_meta = self._output_names(run)
+        outputs_meta = self._output_names(run, invocation)
 
         if key is not None:
             hit = run_service.cache_lookup(reg, key)
@@ -242,7 +299,7 @@ class Step:
         ctx = StepContext(
             model=model,
             pipeline_run=run.info,
-            step_run=StepRunInfo(self.name, entry.id),
+            step_run=StepRunInfo(invocation, entry.id),
             inputs={a: client.get_artifact_version(i) for a, i in inputs.items()},
             parameters=parameters,
             client=client,
@@ -267,11 +324,16 @@ class Step:
                     link=False,
                 )
                 if model is not None:
-                    client.link_artifact_to_model(art._record.id, model)
+                    client.link_artifact_to_model(
+                        art._record.id,
+                        model,
+                        is_model_artifact=bool(config and config.is_model_artifact),
+                        is_deployment_artifact=bool(config and config.is_deployment_artifact),
+                    )
                 entry.outputs[out_key] = art._record.id
                 run.remember(value, art._record.id)
             entry.status = "completed"
-            return result
+            return self._as_seen_by_pipeline(run, result, values)
         except BaseException as e:
             entry.status = "failed"
             entry.error = f"{type(e).__name__}: {e}"[:2000]
@@ -286,7 +348,7 @@ class Step:
             cache = {}
             if entry.status == "completed" and key is not None:
                 cache[key] = CacheEntry(
-                    step=self.name, run=run.info.id, outputs=dict(entry.outputs)
+                    step=invocation, run=run.info.id, outputs=dict(entry.outputs)
                 )
             run.manifest.steps.append(entry)
             run_service.save_run(reg, run.manifest, cache)
@@ -335,16 +397,23 @@ class Step:
         log.info("step %s: reused outputs of run %s", self.name, hit.run)
         if not values:
             return None
-        return values[0] if len(values) == 1 else tuple(values)
+        result = values[0] if len(values) == 1 else tuple(values)
+        return self._as_seen_by_pipeline(run, result, values)
 
 
 class _start_run:
     """Context manager: a run manifest written at start and end."""
 
     def __init__(
-        self, name: str, model: Model | None, enable_cache: bool | None, parameters: dict[str, Any]
+        self,
+        name: str,
+        model: Model | None,
+        enable_cache: bool | None,
+        parameters: dict[str, Any],
+        is_pipeline: bool = True,
     ) -> None:
         self.args = (name, model, enable_cache, parameters)
+        self.is_pipeline = is_pipeline
 
     def __enter__(self) -> _Run:
         from gitreg.manifest.schema import RunFile, now
@@ -365,6 +434,7 @@ class _start_run:
             model=None if model is None else f"{model.name}@{model.version or '(new)'}",
         )
         self.run = _Run(name, model, enable_cache, PipelineRunInfo(name, run_id), manifest, client)
+        self.run.is_pipeline = self.is_pipeline
         resolved = self.run.resolve(model)
         if resolved is not None:
             # as ZenML: the run's model version exists (or the run fails) before any step runs
@@ -387,6 +457,8 @@ class _start_run:
         resolved = run.resolve(run.model)
         if resolved is not None and resolved._record is not None:
             run.manifest.model = f"{resolved.name}@{resolved._record.name}"
+        elif not run.is_pipeline and run.manifest.steps:
+            run.manifest.model = run.manifest.steps[0].model  # a one-step run: its step's
         run_service.save_run(run.client._registry(), run.manifest)
 
 

@@ -394,7 +394,7 @@ def validate(ctx: click.Context, rev: str | None, check_remote: bool, as_json: b
 @click.pass_context
 def log_cmd(ctx: click.Context, limit: int, as_json: bool) -> None:
     """Recent pipeline runs, newest first."""
-    runs = _client(ctx).list_runs()[-limit:][::-1]
+    runs = _client(ctx).list_runs()[::-1][: max(limit, 0)]
     if as_json:
         output.emit_json([r.model_dump(mode="json", by_alias=True) for r in runs])
         return
