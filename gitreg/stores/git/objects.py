@@ -7,6 +7,7 @@ Written by hand on the hot path because a `git` subprocess per object is too slo
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 import subprocess
@@ -30,6 +31,7 @@ class ObjectStore:
         self.git_dir = git_dir
         self.objects_dir = objects_dir
         self._trees: OrderedDict[str, Tree] = OrderedDict()
+        self._lines: OrderedDict[str, tuple[list[bytes], list[bytes]]] = OrderedDict()
         self._blobs: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._batch: subprocess.Popen[bytes] | None = None
@@ -95,6 +97,54 @@ class ObjectStore:
         sha = self.write(b"tree", body)
         self._remember(self._trees, sha, dict(entries), 8192)
         return sha
+
+    def write_tree_changed(
+        self, base: str | None, changes: dict[str, tuple[bytes, str] | None]
+    ) -> str | None:
+        """Write `base` with some entries set (or removed, for None); None if it ends empty.
+
+        Keeps each tree's sorted lines, so a change costs a few list operations instead of
+        sorting and re-encoding every entry.
+        """
+        if base is None:
+            entries: Tree = {}
+            keys: list[bytes] = []
+            lines: list[bytes] = []
+        else:
+            entries = dict(self.read_tree(base))
+            keys, lines = self._sorted_lines(base, entries)
+            keys, lines = list(keys), list(lines)
+        for name, new in changes.items():
+            old = entries.get(name)
+            if old is not None:
+                i = bisect.bisect_left(keys, _sort_key(name, old[0]))
+                del keys[i], lines[i]
+            if new is None:
+                entries.pop(name, None)
+                continue
+            entries[name] = new
+            key = _sort_key(name, new[0])
+            i = bisect.bisect_left(keys, key)
+            keys.insert(i, key)
+            lines.insert(i, new[0] + b" " + _encoded(name) + b"\0" + bytes.fromhex(new[1]))
+        if not entries:
+            return None
+        sha = self.write(b"tree", b"".join(lines))
+        self._remember(self._trees, sha, entries, 8192)
+        self._remember(self._lines, sha, (keys, lines), 8192)
+        return sha
+
+    def _sorted_lines(self, sha: str, entries: Tree) -> tuple[list[bytes], list[bytes]]:
+        cached = self._lines.get(sha)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        pairs = sorted(
+            (_sort_key(name, mode), mode + b" " + _encoded(name) + b"\0" + bytes.fromhex(h))
+            for name, (mode, h) in entries.items()
+        )
+        result = ([k for k, _ in pairs], [line for _, line in pairs])
+        self._remember(self._lines, sha, result, 8192)
+        return result
 
     def write_commit(self, tree: str, parents: list[str], author: bytes, message: str) -> str:
         lines = [b"tree " + tree.encode()]
@@ -220,6 +270,11 @@ class ObjectStore:
 @functools.lru_cache(maxsize=65536)
 def _encoded(name: str) -> bytes:
     return name.encode()
+
+
+def _sort_key(name: str, mode: bytes) -> bytes:
+    # git sorts a tree entry as if a sub-tree's name ended with '/'
+    return _encoded(name) + b"/" if mode == TREE_MODE else _encoded(name)
 
 
 def _tree_sort_key(item: tuple[str, tuple[bytes, str]]) -> bytes:

@@ -222,29 +222,25 @@ class GitStore:
     def _apply(
         self, tree: str | None, grouped: dict[str, list[tuple[list[str], Op]]]
     ) -> str | None:
-        entries: Tree = dict(self.objects.read_tree(tree)) if tree else {}
+        current_entries: Tree = self.objects.read_tree(tree) if tree else {}
+        changes: dict[str, tuple[bytes, str] | None] = {}
         for name, items in grouped.items():
             leaf = [op for rest, op in items if not rest]
             if leaf:
                 op = leaf[-1]
                 if isinstance(op, Put):
-                    entries[name] = (BLOB_MODE, self.objects.write_blob(op.data))
+                    changes[name] = (BLOB_MODE, self.objects.write_blob(op.data))
                 else:
-                    entries.pop(name, None)
+                    changes[name] = None
                 continue
             sub: dict[str, list[tuple[list[str], Op]]] = {}
             for rest, op in items:
                 sub.setdefault(rest[0], []).append((rest[1:], op))
-            current = entries.get(name)
+            current = current_entries.get(name)
             base = current[1] if current and current[0] == TREE_MODE else None
             new = self._apply(base, sub)
-            if new is None:
-                entries.pop(name, None)
-            else:
-                entries[name] = (TREE_MODE, new)
-        if not entries:
-            return None
-        return self.objects.write_tree(entries)
+            changes[name] = None if new is None else (TREE_MODE, new)
+        return self.objects.write_tree_changed(tree, changes)
 
     def commit(self, ops: list[Op], message: str, parent: str | None) -> str:
         """Apply `ops` on top of `parent` as one commit; raises RefMovedError if the branch moved."""
