@@ -73,21 +73,26 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
 
     name = "pack-" + pack_sum.hex()
     base = os.path.join(pack_dir, name)
-    tmp = f"{pack_dir}/tmp_pack_{os.getpid()}_{id(objects)}"
-    _write(tmp + ".pack", bytes(body))
+    # git sees a pack only through its .idx, so the .pack may be written in place (one
+    # rename less); a crash leaves a .pack without .idx, which `git gc` removes.
+    try:
+        _write(base + ".pack", bytes(body), exclusive=True)
+    except FileExistsError:
+        return name  # the same objects were written before
     faults.point("pack")
-    os.replace(tmp + ".pack", base + ".pack")
-    _write(tmp + ".idx", bytes(idx))
-    os.replace(tmp + ".idx", base + ".idx")
+    tmp = f"{pack_dir}/tmp_idx_{os.getpid()}_{id(objects)}"
+    _write(tmp, bytes(idx))
+    os.replace(tmp, base + ".idx")
     return name
 
 
-def _write(path: str, data: bytes) -> None:
+def _write(path: str, data: bytes, exclusive: bool = False) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+        fd = os.open(path, flags, 0o444)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+        fd = os.open(path, flags, 0o444)
     try:
         view = memoryview(data)
         while view:

@@ -261,7 +261,7 @@ class GitStore:
 
     def _maybe_repack(self) -> None:
         """Now and then, roll small packs up in the background (reads stay fast, `.git` small)."""
-        if self.objects.packs_written < REPACK_EVERY:
+        if self.objects.packs_written < REPACK_EVERY or os.environ.get("GITREG_REPACK") == "off":
             return
         self.objects.packs_written = 0
         gitreg_dir = os.path.join(self.common_dir, "gitreg")
