@@ -397,20 +397,7 @@ class Registry:
     ) -> ModelVersionRecord | None:
         path = layout.model_version(entity.name, version)
         f = self._load(snap, ModelVersionFile, path)
-        if f is None:
-            return None
-        stage = entity.stages.get(f.name)
-        return ModelVersionRecord(
-            id=f.id,
-            model=f.model,
-            name=f.name,
-            number=f.number,
-            created=f.created,
-            description=f.description,
-            tags=list(f.tags),
-            stage=stage,
-            path=path,
-        )
+        return None if f is None else _version_record(f, path, entity.stages.get(f.name))
 
     def _model_entity(self, snap: Snapshot, name: str) -> ModelEntity | None:
         return self._load(snap, ModelEntity, layout.model_entity(name))
@@ -519,20 +506,7 @@ class Registry:
             except ManifestError as e:
                 log.warning("skipping %s", e)
                 continue
-            stage = entity.stages.get(f.name)
-            out.append(
-                ModelVersionRecord(
-                    f.id,
-                    f.model,
-                    f.name,
-                    f.number,
-                    f.created,
-                    f.description,
-                    list(f.tags),
-                    stage,
-                    path,
-                )
-            )
+            out.append(_version_record(f, path, entity.stages.get(f.name)))
         out.sort(key=lambda r: r.number)
         return out
 
@@ -791,6 +765,20 @@ def _model_record(e: ModelEntity) -> ModelRecord:
         count=e.count,
         latest=e.latest.name if e.latest else None,
         stages=dict(e.stages),
+    )
+
+
+def _version_record(f: ModelVersionFile, path: str, stage: str | None) -> ModelVersionRecord:
+    return ModelVersionRecord(
+        id=f.id,
+        model=f.model,
+        name=f.name,
+        number=f.number,
+        created=f.created,
+        description=f.description,
+        tags=list(f.tags),
+        stage=stage,
+        path=path,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from gitreg import faults
 from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
+from gitreg.stores.files import write_file
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -62,17 +63,7 @@ def _link(src: str, dest: str) -> None:
 def _write_new(dest: str, data: bytes) -> None:
     """Write an object file under a temp name, then rename it into place."""
     tmp = _tmp_name(dest)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
+    write_file(tmp, data)
     os.replace(tmp, dest)
 
 

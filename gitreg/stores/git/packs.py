@@ -13,6 +13,7 @@ import zlib
 from hashlib import sha1
 
 from gitreg import faults
+from gitreg.stores.files import write_file
 
 TYPE_CODES = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}
 
@@ -76,26 +77,11 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
     # git sees a pack only through its .idx, so the .pack may be written in place (one
     # rename less); a crash leaves a .pack without .idx, which `git gc` removes.
     try:
-        _write(base + ".pack", bytes(body), exclusive=True)
+        write_file(base + ".pack", bytes(body), exclusive=True)
     except FileExistsError:
         return name  # the same objects were written before
     faults.point("pack")
     tmp = f"{pack_dir}/tmp_idx_{os.getpid()}_{id(objects)}"
-    _write(tmp, bytes(idx))
+    write_file(tmp, bytes(idx))
     os.replace(tmp, base + ".idx")
     return name
-
-
-def _write(path: str, data: bytes, exclusive: bool = False) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
-    try:
-        fd = os.open(path, flags, 0o444)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, flags, 0o444)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
