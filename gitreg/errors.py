@@ -124,6 +124,16 @@ class StorageError(GitregError):
         super().__init__(message)
 
 
+class InvalidMetadataError(GitregError, ValueError):
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(
+            f"invalid {what}: {reason}. Metadata is a dict with str keys and values that are "
+            "str, int, float, bool, None, or lists and dicts of those"
+        )
+
+
 class ManifestError(GitregError):
     def __init__(self, path: str, message: str, line: int | None = None) -> None:
         self.path = path

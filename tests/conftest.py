@@ -21,7 +21,12 @@ GIT_ENV = {
 
 def git(cwd: str | os.PathLike[str], *args: str) -> str:
     out = subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env={**os.environ, **GIT_ENV}
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
     )
     return out.stdout.strip()
 
@@ -102,7 +107,10 @@ def s3_server() -> Iterator[str]:
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    old = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
+    old = {
+        k: os.environ.get(k)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    }
     os.environ.update(
         AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1"
     )
@@ -132,9 +140,15 @@ def s3_bucket(s3_server: str) -> str:
 def registry_state(repo: Path) -> tuple[str, str, list[str]]:
     """What a no-op must leave unchanged: every ref, the index, and the remote's files."""
     refs = git(repo, "for-each-ref", "--format=%(refname) %(objectname)")
-    index = (repo / ".git" / "index").read_bytes().hex() if (repo / ".git" / "index").exists() else ""
+    index = (
+        (repo / ".git" / "index").read_bytes().hex() if (repo / ".git" / "index").exists() else ""
+    )
     remote = repo / ".git" / "gitreg" / "remote"
-    files = sorted(str(p.relative_to(remote)) for p in remote.rglob("*") if p.is_file()) if remote.exists() else []
+    files = (
+        sorted(str(p.relative_to(remote)) for p in remote.rglob("*") if p.is_file())
+        if remote.exists()
+        else []
+    )
     return refs, index, files
 
 

@@ -71,7 +71,11 @@ class Client:
         ver = None if version is None else names.version(version)
         tag_list = [names.tag(t) for t in tags or []]
         atype = None if artifact_type is None else to_artifact_type(artifact_type)
-        meta = dict(user_metadata or {})
+        from gitreg.manifest.yaml_io import check_metadata
+
+        meta = check_metadata(dict(user_metadata or {}), "user_metadata")
+        if run_metadata is not None:
+            run_metadata = check_metadata(dict(run_metadata), "run_metadata")
         reg = self._reg
         reg.ensure_initialized()
         snap = reg.git.snapshot()
@@ -89,24 +93,16 @@ class Client:
         data_type = f"{type(data).__module__}.{type(data).__qualname__}"
         extra = mat.extra(data)
         ds = reg.data(snap)
-        fast = mat.to_bytes(data)
-        if fast is not None:
-            stored = ds.add_bytes(fast)
-        elif mat.name == "path":
-            path = os.fspath(data)
-            if not os.path.exists(path):
-                from gitreg.errors import MaterializerError
+        try:
+            stored = self._store(data, mat, ds, progress)
+        except OSError as e:
+            from gitreg.errors import StorageError
+            from gitreg.stores.data.storage import why_failed
 
-                raise MaterializerError(f"{path} does not exist: nothing to save")
-            stored = ds.add_path(path, progress)
-        else:
-            tmp = tempfile.mkdtemp(prefix="save-", dir=_tmp_root(reg.gitreg_dir))
-            try:
-                target = os.path.join(tmp, mat.file_name)
-                mat.save(data, target)
-                stored = ds.add_path(target, progress)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
+            raise StorageError(
+                f"could not write the local cache in {reg.gitreg_dir}: {why_failed(e)}; "
+                "nothing was registered. Free some space and retry."
+            ) from e
         ds.push(stored, progress)  # data first: the manifest is committed only after this
         ctx = current_step()
         if producer is None and ctx is not None:
@@ -139,11 +135,28 @@ class Client:
         self, artifact: ArtifactVersionResponse | str | UUID, metadata: dict[str, Any]
     ) -> None:
         """Attach metadata to an artifact version (later values win per key)."""
+        from gitreg.manifest.yaml_io import check_metadata
         from gitreg.services import runs
 
+        metadata = check_metadata(dict(metadata))
         if not isinstance(artifact, ArtifactVersionResponse):
             artifact = self.get_artifact_version(artifact)
-        runs.log_artifact_metadata(self._reg, artifact._record, dict(metadata))
+        runs.log_artifact_metadata(self._reg, artifact._record, metadata)
+
+    def _store(self, data: Any, mat: Any, ds: Any, progress: Progress | None) -> Any:
+        """Put `data`'s bytes into the local cache; returns the stored object."""
+        fast = mat.to_bytes(data)
+        if fast is not None:
+            return ds.add_bytes(fast)
+        if mat.name == "path":
+            return ds.add_path(os.fspath(data), progress)
+        tmp = tempfile.mkdtemp(prefix="save-", dir=_tmp_root(self._reg.gitreg_dir))
+        try:
+            target = os.path.join(tmp, mat.file_name)
+            mat.save(data, target)
+            return ds.add_path(target, progress)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _load_record(self, rec: ArtifactVersionRecord, progress: Progress | None = None) -> Any:
         from gitreg.materializers import registry as materializers
@@ -155,10 +168,20 @@ class Client:
         obj = StoredObject(rec.md5, rec.size, rec.nfiles)
         data_type = _import_type(rec.data_type)
         if obj.is_dir:
-            dest = tempfile.mkdtemp(prefix="gitreg-")
+            from gitreg.tempdirs import new_dir
+
+            dest = new_dir()
             ds.checkout(obj, dest, progress)
             return mat.load(dest, data_type)
-        return mat.load(ds.ensure(rec.md5, progress), data_type)
+        path = ds.ensure(rec.md5, progress)
+        size = os.path.getsize(path)
+        if size != rec.size:  # the manifest and the object disagree: never return it
+            from gitreg.errors import ArtifactIntegrityError
+
+            raise ArtifactIntegrityError(
+                rec.md5, "manifest", f"{rec.path} records {rec.size} bytes, the object has {size}"
+            )
+        return mat.load(path, data_type)
 
     def load_artifact(self, name_or_id: str | UUID, version: str | int | None = None) -> Any:
         """Load an artifact version (latest by default) as the object that was saved."""

@@ -155,6 +155,9 @@ class Model:
 
     # -- metadata and stages -------------------------------------------------------------
     def log_metadata(self, metadata: dict[str, Any]) -> None:
+        from gitreg.manifest.yaml_io import check_metadata
+
+        metadata = check_metadata(dict(metadata))
         rec = self._get_or_create_model_version()
         self._get_client()._registry().log_model_metadata(self.name, rec.name, dict(metadata))
 
@@ -165,14 +168,12 @@ class Model:
 
     def set_stage(self, stage: str, force: bool = False) -> str | None:
         """Put this version in `stage`; returns the version archived by `force`, if any."""
+        from gitreg.services.registry import check_stage
+
+        stage_name = check_stage(self.name, stage)  # before a version is created for it
         rec = self._get_or_create_model_version()
-        return (
-            self._get_client()
-            ._registry()
-            .set_stage(  # type: ignore[no-any-return]
-                self.name, rec.name, str(getattr(stage, "value", stage)), force
-            )
-        )
+        registry = self._get_client()._registry()
+        return registry.set_stage(self.name, rec.name, stage_name, force)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"Model(name={self.name!r}, version={self.version!r})"

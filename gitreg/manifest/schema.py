@@ -19,7 +19,9 @@ def now() -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, defer_build=True, ser_json_inf_nan="constants"
+    )
 
 
 class Versioned(_Model):
@@ -66,8 +68,11 @@ class ArtifactMeta(Versioned):
     producer: dict[str, str] | None = None
 
 
+MD5_PATTERN = r"^[0-9a-f]{32}(\.dir)?$"
+
+
 class DvcOut(_Model):
-    md5: str
+    md5: str = Field(pattern=MD5_PATTERN)
     size: int
     hash: Literal["md5"] = "md5"
     path: str

@@ -20,6 +20,14 @@ _SPECIAL = {
     "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf",
 }  # fmt: skip
 MAX_BYTES = 1 << 20  # a manifest is small; refuse bombs before parsing
+MAX_DEPTH = 64  # nesting of mappings and lists; a deeper document is refused unparsed
+# characters YAML does not allow raw (or reads as line breaks), escaped as \uXXXX
+_NOT_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _scalar(value: Any) -> str:
@@ -40,7 +48,9 @@ def _scalar(value: Any) -> str:
     if isinstance(value, str):
         if _PLAIN.fullmatch(value) and value.lower() not in _SPECIAL and len(value) < 200:
             return value
-        return json.dumps(value, ensure_ascii=False)
+        # JSON's escapes are YAML's; also escape what YAML may not hold raw or would fold
+        quoted = json.dumps(value, ensure_ascii=False)
+        return _NOT_PRINTABLE.sub(lambda m: _escape(m.group()), quoted)
     raise TypeError(f"cannot write {type(value).__name__} to a manifest")
 
 
@@ -80,7 +90,40 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
         out.append(f"{indent}{_scalar(value)}\n")
 
 
+MAX_METADATA_BYTES = 256 << 10
+
+
+def check_metadata(value: Any, what: str = "metadata") -> dict[str, Any]:
+    """Refuse, before anything is written, metadata a manifest cannot hold faithfully."""
+    from gitreg.errors import InvalidMetadataError
+
+    if not isinstance(value, dict):
+        raise InvalidMetadataError(what, f"expected a dict, got {type(value).__name__}")
+
+    def walk(v: Any, depth: int) -> None:
+        if depth > MAX_DEPTH // 2:
+            raise InvalidMetadataError(what, f"nested deeper than {MAX_DEPTH // 2} levels")
+        if isinstance(v, dict):
+            for k, item in v.items():
+                if not isinstance(k, str):
+                    raise InvalidMetadataError(what, f"key {k!r} is not a str")
+                walk(item, depth + 1)
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                walk(item, depth + 1)
+        elif not (v is None or isinstance(v, (str, int, float, bool))):
+            raise InvalidMetadataError(what, f"{type(v).__name__} value {v!r:.60} is not allowed")
+
+    walk(value, 0)
+    size = len(dumps(value))
+    if size > MAX_METADATA_BYTES:
+        raise InvalidMetadataError(what, f"{size} bytes is over the {MAX_METADATA_BYTES} limit")
+    return value
+
+
 def dumps(data: dict[str, Any]) -> bytes:
+    if not data:
+        return b"{}\n"
     out: list[str] = []
     _emit(data, "", out)
     return "".join(out).encode()
@@ -109,6 +152,7 @@ def loads(data: bytes, path: str) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ManifestError(path, f"not UTF-8 ({e.reason})") from None
+    _check_depth(text, path)
     try:
         return _loader().load(text)
     except Exception as e:
@@ -116,6 +160,23 @@ def loads(data: bytes, path: str) -> Any:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ManifestError(path, f"invalid YAML: {problem}", line) from None
+
+
+_OPEN_CLOSE = re.compile(r"[\[\]{}]")
+
+
+def _check_depth(text: str, path: str) -> None:
+    """Refuse deep nesting before the parser recurses into it (it can crash the process)."""
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = 0
+        for m in _OPEN_CLOSE.finditer(text):
+            depth += 1 if m.group() in "[{" else -1
+            if depth > MAX_DEPTH:
+                at = text.count("\n", 0, m.start()) + 1
+                raise ManifestError(path, f"nested deeper than {MAX_DEPTH} levels", at)
+    for lineno, row in enumerate(text.splitlines(), 1):
+        if len(row) - len(row.lstrip(" -")) > 2 * MAX_DEPTH:
+            raise ManifestError(path, f"indented deeper than {MAX_DEPTH} levels", lineno)
 
 
 def _reject_aliases(data: bytes, path: str) -> None:

@@ -297,7 +297,9 @@ class PathMaterializer(_RemembersExtra):
         filename = pathlib.Path(str(self._extra.get("filename") or "")).name
         if filename in ("", ".", ".."):
             filename = "data"
-        dest = pathlib.Path(tempfile.mkdtemp(prefix="gitreg-")) / filename
+        from gitreg.tempdirs import new_dir
+
+        dest = pathlib.Path(new_dir()) / filename
         shutil.copyfile(src, dest)
         return dest
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from gitreg.errors import MaterializerError
@@ -22,13 +23,19 @@ def register_materializer(cls: type[Materializer], *types: type) -> type[Materia
     return cls
 
 
+_builtins_lock = threading.Lock()
+
+
 def _ensure_builtins() -> None:
     global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        from gitreg.materializers import builtin
+    if _builtins_loaded:
+        return
+    with _builtins_lock:  # threads saving at once must all see the full registry
+        if not _builtins_loaded:
+            from gitreg.materializers import builtin
 
-        builtin.register_all()
+            builtin.register_all()
+            _builtins_loaded = True
 
 
 def for_object(obj: Any) -> Materializer:

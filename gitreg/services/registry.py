@@ -117,7 +117,11 @@ class Registry:
     def _load_sha(self, snap: Snapshot, cls: type, path: str, sha: str) -> Any:
         obj = self._parsed.get(cls, sha)
         if obj is None:
-            obj = parse(cls, snap.objects.read_blob(sha), path)
+            try:
+                data = snap.objects.read_blob(sha)
+            except KeyError:  # e.g. a submodule entry where a manifest should be
+                raise ManifestError(path, "not a file git can read (a submodule?)") from None
+            obj = parse(cls, data, path)
             self._parsed.put(cls, sha, obj)
         return obj
 
@@ -708,12 +712,7 @@ class Registry:
     def set_stage(self, model: str, version: str, stage: str, force: bool = False) -> str | None:
         """ZenML's rule: one version per stage (archived excepted); `force` archives the
         holder. Returns the version that was archived, if any."""
-        stage = names.stage(stage)
-        allowed = {s.value for s in ModelStages if s is not ModelStages.LATEST}
-        if stage not in allowed:
-            raise StageError(
-                model, stage, f"{stage!r} is not a stage: use one of {', '.join(sorted(allowed))}"
-            )
+        stage = check_stage(model, stage)
 
         def build(snap: Snapshot) -> tuple[list[Op], str, str | None]:
             entity = self._model_entity(snap, model)
@@ -747,6 +746,17 @@ class Registry:
 
         archived, _ = self.git.transact(build)
         return archived
+
+
+def check_stage(model: str, stage: object) -> str:
+    """A stage a version can be put in (ModelStages, or its value), else StageError."""
+    value = names.stage(stage)
+    allowed = {s.value for s in ModelStages if s is not ModelStages.LATEST}
+    if value not in allowed:
+        raise StageError(
+            model, value, f"{value!r} is not a stage: use one of {', '.join(sorted(allowed))}"
+        )
+    return value
 
 
 def dvc_artifact_name(model: str) -> str:

@@ -94,7 +94,11 @@ def validate(
             continue
         try:
             if rule is None:
-                _check_plain(path, snap.objects.read_blob(sha))
+                try:
+                    data = snap.objects.read_blob(sha)
+                except KeyError:
+                    raise ManifestError(path, "not a file git can read (a submodule?)") from None
+                _check_plain(path, data)
                 parsed[path] = None
             else:
                 parsed[path] = reg._load_sha(snap, rule, path, sha)  # type: ignore[arg-type]
@@ -112,9 +116,12 @@ def validate(
             problems.append(Problem(layout.DVC_CONFIG, str(e)))
         else:
             for path, f in versions:
-                for oid in _objects_of(store, f.outs[0].md5, path, problems):
+                out = f.outs[0]
+                for oid in _objects_of(store, out.md5, path, problems):
                     checked += 1
-                    wrong = store.remote_check(oid)
+                    wrong = store.remote_check(
+                        oid, out.size if oid == out.md5 and out.nfiles is None else None
+                    )
                     if wrong:
                         problems.append(Problem(path, f"object {oid} is {wrong}"))
                 if progress:
@@ -217,12 +224,12 @@ def plain_numbers(parsed: dict[str, Any]) -> list[str]:
 
 
 def _objects_of(data: Any, oid: str, path: str, problems: list[Problem]) -> list[str]:
-    """The object and, for a folder, every file object it lists."""
+    """The object and, for a folder, every file object it lists (entries checked too)."""
     if not oid.endswith(".dir"):
         return [oid]
     try:
         children = data.dir_entries(oid)
     except GitregError as e:
-        problems.append(Problem(path, str(e)))
-        return [oid]
+        problems.append(Problem(path, str(e).split(" no data was returned")[0]))
+        return []  # already reported: the listing is unusable
     return [oid, *(c["md5"] for c in children)]

@@ -204,7 +204,8 @@ def test_path_file_round_trip(tmp_path: pathlib.Path) -> None:
     loaded = round_trip(m, src, stored)
     assert isinstance(loaded, pathlib.Path)
     assert loaded.name == "report.csv" and loaded.read_text() == "a,b\n1,2\n"
-    assert loaded.parent.name.startswith("gitreg-") and loaded != src
+    # a fresh copy in this process's own temp folder, removed when the process exits
+    assert loaded.parent.parent.name.startswith("gitreg-") and loaded != src
 
 
 def test_path_file_without_recorded_name(tmp_path: pathlib.Path) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import stat
 import threading
@@ -38,7 +39,12 @@ class StoredObject:
         return self.md5.endswith(".dir")
 
 
+_OID_RE = re.compile(r"[0-9a-f]{32}(\.dir)?")
+
+
 def _oid_path(root: str, oid: str) -> str:
+    if _OID_RE.fullmatch(oid) is None:  # never let a manifest name a path of its choosing
+        raise ArtifactIntegrityError(str(oid)[:80], "manifest", "not an md5 object id")
     return os.path.join(root, "files", "md5", oid[:2], oid[2:])
 
 
@@ -50,6 +56,49 @@ def _install(tmp: str, dest: str) -> None:
     """Move a finished temp file into place read-only (objects are immutable)."""
     os.chmod(tmp, 0o444)
     os.replace(tmp, dest)  # same name means same content, so replacing is harmless
+
+
+def safe_relpath(rel: str) -> bool:
+    """A folder entry's path stays inside the folder: no '', '.', '..' or absolute parts."""
+    return (
+        bool(rel)
+        and not rel.startswith("/")
+        and all(
+            p not in ("", ".", "..") and "\\" not in p and "\0" not in p for p in rel.split("/")
+        )
+    )
+
+
+def why_failed(e: OSError) -> str:
+    """The most telling reason of a failed write (a read-only remote shows as EROFS)."""
+    import errno
+
+    if e.errno in (errno.ENOENT, errno.EACCES, errno.EPERM) and e.filename:
+        probe = os.path.dirname(str(e.filename))
+        while probe and not os.path.exists(probe):
+            probe = os.path.dirname(probe)
+        try:
+            if os.statvfs(probe or "/").f_flag & os.ST_RDONLY:
+                return f"{os.strerror(errno.EROFS)} ({probe})"
+        except OSError:
+            pass
+        if probe and not os.access(probe, os.W_OK):
+            return f"{os.strerror(errno.EACCES)} ({probe} is not writable)"
+    return e.strerror or str(e)
+
+
+def _require_regular(path: str) -> None:
+    from gitreg.errors import MaterializerError
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise MaterializerError(f"{path} does not exist: nothing to save") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise MaterializerError(
+            f"{path} is neither a regular file nor a folder (a device, pipe or socket): "
+            "save a regular file, or read it into bytes first"
+        )
 
 
 def _link(src: str, dest: str) -> None:
@@ -190,6 +239,7 @@ class DataStore:
             dirnames.sort()
             for fn in sorted(filenames):
                 full = os.path.join(dirpath, fn)
+                _require_regular(full)
                 rel = os.path.relpath(full, src).replace(os.sep, "/")
                 obj = self.add_file(full, progress)
                 entries.append({"md5": obj.md5, "relpath": rel})
@@ -206,6 +256,7 @@ class DataStore:
     def add_path(self, src: str, progress: Progress | None = None) -> StoredObject:
         if os.path.isdir(src):
             return self.add_dir(src, progress)
+        _require_regular(src)
         return self.add_file(src, progress)
 
     # -- remote ----------------------------------------------------------------
@@ -213,9 +264,15 @@ class DataStore:
         with open(_oid_path(self.cache_dir, oid), "rb") as f:
             try:
                 items = json.loads(f.read())
-                return [{"md5": str(e["md5"]), "relpath": str(e["relpath"])} for e in items]
+                entries = [{"md5": str(e["md5"]), "relpath": str(e["relpath"])} for e in items]
             except (ValueError, KeyError, TypeError) as e:
                 raise ArtifactIntegrityError(oid, "cache", f"bad .dir listing ({e})") from None
+        for entry in entries:
+            if not safe_relpath(entry["relpath"]) or _OID_RE.fullmatch(entry["md5"]) is None:
+                raise ArtifactIntegrityError(
+                    oid, "cache", f"unsafe path {entry['relpath']!r} in the .dir listing"
+                )
+        return entries
 
     def dir_entries(self, oid: str) -> list[dict[str, str]]:
         """The files a `.dir` object lists (fetched and verified first)."""
@@ -238,7 +295,7 @@ class DataStore:
             faults.point("pushed")
         except OSError as e:
             raise StorageError(
-                f"could not push to the remote {self.remote.url}: {e.strerror or e}; "
+                f"could not push to the remote {self.remote.url}: {why_failed(e)}; "
                 "nothing was registered. Check that the remote is writable and has free space."
             ) from e
 
@@ -288,19 +345,23 @@ class DataStore:
         odb = self.remote_odb()
         return odb.fs.open(odb.oid_to_path(oid), "rb")
 
-    def remote_check(self, oid: str) -> str | None:
-        """None if the remote holds `oid` with the right md5, else what is wrong."""
+    def remote_check(self, oid: str, size: int | None = None) -> str | None:
+        """None if the remote holds `oid` with the right md5 (and size), else what is wrong."""
+        got = 0
         try:
             with self._remote_open(oid) as f:
                 md5 = hashlib.md5()
                 while chunk := f.read(CHUNK):
                     md5.update(chunk)
+                    got += len(chunk)
         except FileNotFoundError:
             return "missing from the remote"
         except OSError as e:
             return f"unreadable in the remote ({e})"
         if md5.hexdigest() != oid.removesuffix(".dir"):
             return f"corrupt in the remote (md5 is {md5.hexdigest()})"
+        if size is not None and got != size:
+            return f"{got} bytes, but the manifest records {size}"
         return None
 
     # -- reading ---------------------------------------------------------------
@@ -403,8 +464,6 @@ class DataStore:
         os.makedirs(dest, exist_ok=True)
         for entry in self._dir_children(obj.md5):
             rel = entry["relpath"]
-            if rel.startswith("/") or ".." in rel.split("/"):
-                raise ArtifactIntegrityError(obj.md5, "cache", f"unsafe path {rel!r} in .dir")
             target = os.path.join(dest, *rel.split("/"))
             os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copyfile(self.ensure(entry["md5"], progress), target)

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from gitreg import faults
-from gitreg.errors import GitregError, NotAGitRepositoryError, RegistryConflictError
+from gitreg.errors import (
+    GitregError,
+    NotAGitRepositoryError,
+    RegistryConflictError,
+    StorageError,
+)
 from gitreg.stores.git.objects import BLOB_MODE, TREE_MODE, ObjectStore, Tree
 from gitreg.stores.git.refs import RefLockedError, RefMovedError, cas_update, read_ref
 
@@ -253,9 +258,19 @@ class GitStore:
             )
             self.objects.flush_batch()
             faults.point("packed")
+        except OSError as e:
+            raise StorageError(
+                f"could not write to the git repository {self.common_dir}: {e.strerror or e}; "
+                "the registry is unchanged. Free some space and retry."
+            ) from e
         finally:
             self.objects.discard_batch()
-        self._update_ref(parent, sha)
+        try:
+            self._update_ref(parent, sha)
+        except OSError as e:
+            raise StorageError(
+                f"could not update {self.ref}: {e.strerror or e}; the registry is unchanged"
+            ) from e
         self._maybe_repack()
         return sha
 
