@@ -321,7 +321,8 @@ class Client:
                 str(artifact_version_id),
                 hint=": artifact_version_id must be a full id (artifact.id)",
             )
-        self._reg.get_artifact_version(art)  # fail before creating a model version
+        if model._record is None:
+            self._reg.get_artifact_version(art)  # fail before creating a model version
         rec = model._get_or_create_model_version()
         kind = None
         if is_model_artifact:

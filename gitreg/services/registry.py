@@ -98,6 +98,7 @@ class Registry:
         self._parsed = _ParseCache()
         self._data: DataStore | None = None
         self._data_key: str | None = None
+        self._initialized = False
 
     @property
     def gitreg_dir(self) -> str:
@@ -173,8 +174,11 @@ class Registry:
         return InitResult(self.git.branch, url, created)
 
     def ensure_initialized(self) -> None:
+        if self._initialized:
+            return  # a registry branch is never un-initialised under a running client
         if not self.is_initialized():
             self.init()
+        self._initialized = True
 
     def require_initialized(self, snap: Snapshot) -> None:
         if not snap.exists(layout.CONFIG):
