@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import re
 import shutil
 import stat
@@ -24,6 +25,7 @@ from gitreg.stores.files import write_file
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
+THREADED_COPY_MIN = 8 << 20  # files this big are copied by a second thread while hashing
 VERIFY_RECORD_MIN = 1 << 20  # objects below this are simply re-hashed on every load
 Progress = Callable[[int], None]
 
@@ -119,30 +121,71 @@ def _write_new(dest: str, data: bytes) -> None:
 def hash_and_copy(
     src: str, dest_tmp: str | None, progress: Progress | None = None
 ) -> tuple[str, int]:
-    """md5 of `src`, copying it to `dest_tmp` in the same read when given."""
+    """md5 of `src`, copying it to `dest_tmp` in the same read when given.
+
+    For a big file the copy is written by a second thread while this one hashes (both
+    release the GIL), so hashing and copying take about as long as hashing alone.
+    """
     md5 = hashlib.md5()
     size = 0
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
     with open(src, "rb", buffering=0) as f:
-        out = open(dest_tmp, "wb", buffering=0) if dest_tmp else None
-        try:
-            while True:
-                n = f.readinto(buf)
-                if not n:
-                    break
-                chunk = view[:n]
+        if dest_tmp is None:
+            while chunk := f.read(CHUNK):
                 md5.update(chunk)
-                if out is not None:
-                    out.write(chunk)
-                    faults.point("hash")
-                size += n
+                size += len(chunk)
                 if progress:
-                    progress(n)
-        finally:
-            if out is not None:
-                out.close()
+                    progress(len(chunk))
+            return md5.hexdigest(), size
+        with _Writer(dest_tmp, threaded=os.fstat(f.fileno()).st_size >= THREADED_COPY_MIN) as out:
+            while chunk := f.read(CHUNK):
+                out.write(chunk)
+                md5.update(chunk)
+                faults.point("hash")
+                size += len(chunk)
+                if progress:
+                    progress(len(chunk))
     return md5.hexdigest(), size
+
+
+class _Writer:
+    """Writes chunks to a file, on a background thread when `threaded`."""
+
+    def __init__(self, path: str, threaded: bool) -> None:
+        self._f = open(path, "wb", buffering=0)
+        self._queue: queue.Queue[bytes | None] | None = queue.Queue(8) if threaded else None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if self._queue is not None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        assert self._queue is not None
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._f.write(chunk)
+                except BaseException as e:  # reported to the reading thread
+                    self._error = e
+
+    def write(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._queue is None:
+            self._f.write(chunk)
+        else:
+            self._queue.put(chunk)
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        self._f.close()
+        if self._error is not None and exc[0] is None:
+            raise self._error
 
 
 class RemoteSpec:
