@@ -490,8 +490,8 @@ class Registry:
         if entity is None:
             raise ModelNotFoundError(name)
         out = []
-        for path, _ in snap.walk_files(layout.model_numbers_dir(name)):
-            number, sep, version = path.rpartition("/")[2].partition("@")
+        for entry in snap.fanout_names(layout.model_numbers_dir(name)):
+            number, sep, version = entry.partition("@")
             if sep and number.isdigit():
                 out.append((int(number), version))
         out.sort()

@@ -184,14 +184,7 @@ class ObjectStore:
         kind, data = self.read_raw(sha)
         if kind != b"tree":
             raise ValueError(f"object {sha} is a {kind.decode()}, not a tree")
-        tree = {}
-        i = 0
-        n = len(data)
-        while i < n:
-            sp = data.index(b" ", i)
-            nul = data.index(b"\0", sp)
-            tree[data[sp + 1 : nul].decode()] = (data[i:sp], data[nul + 1 : nul + 21].hex())
-            i = nul + 21
+        tree = _parse_tree(data)
         self._remember(self._trees, sha, tree, 8192)
         return tree
 
@@ -229,25 +222,59 @@ class ObjectStore:
         if len(cache) > limit:
             cache.popitem(last=False)
 
+    def _cat_file(self) -> subprocess.Popen[bytes]:
+        if self._batch is None or self._batch.poll() is not None:
+            self._batch = subprocess.Popen(
+                ["git", "--git-dir", self.git_dir, "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        return self._batch
+
     def _read_packed(self, sha: str) -> tuple[bytes, bytes]:
+        found = self._read_packed_many([sha])[0]
+        if found is None:
+            raise KeyError(sha)
+        return found
+
+    def _read_packed_many(self, shas: list[str]) -> list[tuple[bytes, bytes] | None]:
+        """Objects through `git cat-file --batch`, many requests per round trip.
+
+        Requests go in groups small enough for the pipe buffer, so writing them all before
+        reading any answer cannot deadlock.
+        """
+        out: list[tuple[bytes, bytes] | None] = []
         with self._lock:
-            if self._batch is None or self._batch.poll() is not None:
-                self._batch = subprocess.Popen(
-                    ["git", "--git-dir", self.git_dir, "cat-file", "--batch"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                )
-            p = self._batch
+            p = self._cat_file()
             assert p.stdin is not None and p.stdout is not None
-            p.stdin.write(sha.encode() + b"\n")
-            p.stdin.flush()
-            header = p.stdout.readline().split()
-            if len(header) != 3:
-                raise KeyError(sha)
-            size = int(header[2])
-            data = p.stdout.read(size)
-            p.stdout.read(1)
-            return header[1], data
+            for start in range(0, len(shas), 1000):
+                group = shas[start : start + 1000]
+                p.stdin.write(b"".join(s.encode() + b"\n" for s in group))
+                p.stdin.flush()
+                for _ in group:
+                    header = p.stdout.readline().split()
+                    if len(header) != 3:  # "<sha> missing"
+                        out.append(None)
+                        continue
+                    data = p.stdout.read(int(header[2]))
+                    p.stdout.read(1)
+                    out.append((header[1], data))
+        return out
+
+    def read_trees(self, shas: list[str]) -> list[Tree]:
+        """Several trees at once (one round trip for those not cached or loose)."""
+        missing = [
+            s
+            for s in shas
+            if s not in self._trees
+            and not os.path.exists(os.path.join(self.objects_dir, s[:2], s[2:]))
+        ]
+        if missing:
+            for sha, found in zip(missing, self._read_packed_many(missing)):
+                if found is None or found[0] != b"tree":
+                    raise KeyError(sha)
+                self._remember(self._trees, sha, _parse_tree(found[1]), 8192)
+        return [self.read_tree(s) for s in shas]
 
     def close(self) -> None:
         with self._lock:
@@ -265,6 +292,18 @@ class ObjectStore:
             self.close()
         except Exception:
             pass
+
+
+def _parse_tree(data: bytes) -> Tree:
+    tree = {}
+    i = 0
+    n = len(data)
+    while i < n:
+        sp = data.index(b" ", i)
+        nul = data.index(b"\0", sp)
+        tree[data[sp + 1 : nul].decode()] = (data[i:sp], data[nul + 1 : nul + 21].hex())
+        i = nul + 21
+    return tree
 
 
 @functools.lru_cache(maxsize=65536)

@@ -122,6 +122,17 @@ class Snapshot:
             return None
         return entry[1]
 
+    def fanout_names(self, path: str) -> list[str]:
+        """Names of the entries two levels below `path` (a `x/y/` fan-out): trees only."""
+        level1 = [sha for mode, sha in self.listdir(path).values() if mode == TREE_MODE]
+        level2 = [
+            sha
+            for tree in self.objects.read_trees(level1)
+            for mode, sha in tree.values()
+            if mode == TREE_MODE
+        ]
+        return [name for tree in self.objects.read_trees(level2) for name in tree]
+
     def walk_files(self, path: str = "") -> Iterator[tuple[str, str]]:
         """(path, blob sha) of every file below `path`."""
         entry = self._walk(_split(path))
