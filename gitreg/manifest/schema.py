@@ -195,7 +195,7 @@ class RunFile(Versioned):
     end: str | None = None
     model: str | None = None
     parameters: dict[str, Any] = {}
-    code: CodeRef = CodeRef()
+    code: CodeRef = Field(default_factory=CodeRef)
     steps: list[StepRunEntry] = []
 
 
