@@ -1,8 +1,7 @@
-"""`gitreg demo`: the seed document's three examples, run in a scratch repository.
+"""`gitreg demo`: the seed document's three examples, run in a scratch repository."""
 
-No `from __future__ import annotations` here: step return annotations must be real objects.
-"""
-
+import contextlib
+import io
 import os
 import subprocess
 import tempfile
@@ -17,82 +16,25 @@ class DemoResult:
     artifacts: list[Any] = field(default_factory=list)
     model_versions: list[Any] = field(default_factory=list)
     links: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
 
-def _seed_examples() -> None:
-    """The seed's code with `zenml` -> `gitreg`, plus only the lines it leaves out."""
-    # --- block 1: a model configured on a pipeline
-    from gitreg import Model, pipeline
+def _seed_examples() -> list[str]:
+    """Run the seed's three examples here; returns the ones skipped (and why)."""
+    import importlib.util
+    import runpy
 
-    model = Model(name="my_model", version="1.0.0")
+    from gitreg.seed_examples import SCRIPTS
 
-    @pipeline(model=model)
-    def my_pipeline(): ...
-
-    my_pipeline()
-
-    # --- block 2: checkpoints saved and linked from a step (needs pandas + scikit-learn)
-    try:
-        import numpy as np
-        import pandas as pd
-        from sklearn.base import ClassifierMixin
-        from sklearn.linear_model import SGDClassifier
-    except ImportError:  # pragma: no cover - the demo still runs blocks 1 and 3
-        pass
-    else:
-        from typing import Annotated
-
-        from gitreg import step
-        from gitreg.artifacts.artifact_config import ArtifactConfig
-        from gitreg.artifacts.utils import save_artifact
-
-        rng = np.random.default_rng(0)
-        frame = pd.DataFrame(rng.normal(size=(64, 3)), columns=["a", "b", "c"])
-        frame["label"] = (frame["a"] + frame["b"] > 0).astype(int)
-        epochs = range(3)
-
-        class EpochTrainer(SGDClassifier):
-            def train(self, epoch: int) -> SGDClassifier:
-                self.partial_fit(frame[["a", "b", "c"]], frame["label"], classes=[0, 1])
-                return self
-
-        model = EpochTrainer(random_state=0)
-
-        @step(model=Model(name="MyModel", version="1.2.42"))
-        def trainer(
-            trn_dataset: pd.DataFrame,
-        ) -> Annotated[ClassifierMixin, ArtifactConfig("trained_model")]:
-            for epoch in epochs:
-                checkpoint = model.train(epoch)
-                save_artifact(
-                    data=checkpoint,
-                    name="training_checkpoint",
-                    version=f"1.2.42_{epoch}",
-                )
-            return model
-
-        trainer(frame)
-
-    # --- block 3: linking explicitly, inside and outside a step
-    from gitreg import link_artifact_to_model, save_artifact, step
-    from gitreg.client import Client
-
-    save_artifact(data=[1, 2, 3], name="existing_artifact")
-
-    @step
-    def f_() -> None:
-        new_artifact = save_artifact(data="Hello, World!", name="manual_artifact")
-        link_artifact_to_model(
-            artifact_version_id=new_artifact.id,
-            model=Model(name="MyModel", version="0.0.42"),
-        )
-
-    existing_artifact = Client().get_artifact_version(name_id_or_prefix="existing_artifact")
-    link_artifact_to_model(
-        artifact_version_id=existing_artifact.id,
-        model=Model(name="MyModel", version="0.2.42"),
-    )
-    f_()
+    skipped = []
+    for script in SCRIPTS:
+        if "checkpoints" in script.name and not all(
+            importlib.util.find_spec(m) for m in ("numpy", "pandas", "sklearn")
+        ):
+            skipped.append(f"{script.name} (needs numpy, pandas and scikit-learn: .[ml])")
+            continue
+        runpy.run_path(str(script), run_name="__main__")
+    return skipped
 
 
 def run_demo(directory: str | None = None) -> DemoResult:
@@ -105,9 +47,10 @@ def run_demo(directory: str | None = None) -> DemoResult:
     old = os.getcwd()
     os.chdir(repo)
     try:
-        _seed_examples()
+        with contextlib.redirect_stdout(io.StringIO()):  # the scripts' own prints
+            skipped = _seed_examples()
         client = Client(repo)
-        result = DemoResult(repo=repo, branch=client.branch)
+        result = DemoResult(repo=repo, branch=client.branch, skipped=skipped)
         result.artifacts = client.list_artifact_versions()
         for m in client.list_models():
             for mv in client.list_model_versions(m.name):

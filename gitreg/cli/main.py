@@ -424,6 +424,8 @@ def demo(ctx: click.Context, directory: str | None) -> None:
 
     result = run_demo(directory)
     output.line(f"Scratch repository: {result.repo}")
+    for why in result.skipped:
+        output.line(f"Skipped {why}")
     output.line(
         f"Registry branch: {result.branch} (try: git -C {result.repo} log --stat {result.branch})"
     )
