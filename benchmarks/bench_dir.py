@@ -84,7 +84,11 @@ def difference(original: Path, copy: Path) -> str | None:
     want, got = files_under(original), files_under(copy)
     if want.keys() != got.keys():
         missing, extra = sorted(want.keys() - got.keys()), sorted(got.keys() - want.keys())
-        return f"{len(missing)} files missing (e.g. {missing[:1]}), {len(extra)} extra (e.g. {extra[:1]})"
+        parts = [
+            f"{len(names)} files {what}" + (f" (e.g. {names[0]})" if names else "")
+            for names, what in ((missing, "missing"), (extra, "extra"))
+        ]
+        return ", ".join(parts)
     for rel, path in want.items():
         if path.read_bytes() != got[rel].read_bytes():
             return f"{rel} differs"
@@ -101,12 +105,10 @@ def remove_loaded(path: Path) -> None:
 
 
 def dvc_repo(path: Path, remote: Path, dvc: str) -> Path:
-    """A scratch git repository with DVC set up: a local default remote, and DVC's site
-    cache (state and index databases) kept inside the scratch dir rather than /var/tmp."""
+    """A scratch git repository with DVC set up and a local default remote."""
     make_repo(path)
     run_cmd([dvc, "init", "-q"], cwd=path)
     run_cmd([dvc, "remote", "add", "-d", "store", remote], cwd=path)
-    run_cmd([dvc, "config", "core.site_cache_dir", path.parent / f"{path.name}-site"], cwd=path)
     return path
 
 
@@ -125,7 +127,7 @@ def dvc_round(src: Path, tmp: Path, name: str, dvc: str) -> dict[str, float]:
     why = difference(src, repo / "data")
     if why is not None:
         progress(f"bench_dir: WARNING: dvc pull did not restore the folder: {why}")
-    for leftover in (repo, tmp / f"{name}-remote", tmp / f"{name}-site"):
+    for leftover in (repo, tmp / f"{name}-remote"):
         remove_tree(leftover)
     return {"add": add, "push": push, "pull": pull}
 
@@ -184,6 +186,9 @@ def main() -> int:
         # gitreg makes its loaded copies in the system temp dir: put them in the scratch dir
         # too, where dvc pull writes its copy, so both write to the same (reused) disk area
         tempfile.tempdir = tmp_str
+        # DVC's site cache (state and index databases, one folder per repository) goes in
+        # the scratch dir too, rather than piling up in /var/tmp/dvc
+        os.environ["DVC_SITE_CACHE_DIR"] = str(tmp / "dvc-site-cache")
         src = tmp / "data"
         progress(f"bench_dir: writing {nfiles} files of 1-4 KiB to {src}")
         total = write_folder(src, nfiles)
