@@ -1,7 +1,8 @@
-"""Git objects: write loose objects (zlib + sha1) and read loose or packed ones.
+"""Git objects: collect a commit's objects for one pack, and read loose or packed ones.
 
 Written by hand on the hot path because a `git` subprocess per object is too slow
-(DESIGN.md, Decisions). Packed objects are read through one persistent
+(DESIGN.md, Decisions). Objects are written only in batches (`begin_batch` ...
+`flush_batch`), as one pack per commit; packed objects are read through one persistent
 `git cat-file --batch` process.
 """
 
@@ -35,7 +36,6 @@ class ObjectStore:
         self._blobs: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._batch: subprocess.Popen[bytes] | None = None
-        self._made_dirs: set[str] = set()
         self._pending = threading.local()
         self._commits: OrderedDict[str, str] = OrderedDict()
         self.packs_written = 0
@@ -63,39 +63,14 @@ class ObjectStore:
         raw = kind + b" " + str(len(data)).encode() + b"\0" + data
         sha = sha1(raw).hexdigest()
         pending = getattr(self._pending, "objects", None)
-        if pending is not None:
-            pending[sha] = (kind, data)
-            return sha
-        d = os.path.join(self.objects_dir, sha[:2])
-        path = os.path.join(d, sha[2:])
-        # A copy that is already packed is harmless: git tolerates loose duplicates,
-        # and asking the pack index costs more than writing.
-        if os.path.exists(path):
-            return sha
-        if d not in self._made_dirs:
-            os.makedirs(d, exist_ok=True)
-            self._made_dirs.add(d)
-        tmp = f"{d}/tmp_obj_{os.getpid()}_{threading.get_ident()}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
-        try:
-            os.write(fd, zlib.compress(raw, 1))
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)  # same name means same content: replacing is harmless
+        if pending is None:
+            raise RuntimeError("ObjectStore.write outside begin_batch()/flush_batch()")
+        pending[sha] = (kind, data)  # written as one pack by flush_batch
         return sha
 
     def write_blob(self, data: bytes) -> str:
         sha = self.write(b"blob", data)
         self._remember(self._blobs, sha, data, 2048)
-        return sha
-
-    def write_tree(self, entries: Tree) -> str:
-        body = b"".join(
-            mode + b" " + _encoded(name) + b"\0" + bytes.fromhex(sha)
-            for name, (mode, sha) in sorted(entries.items(), key=_tree_sort_key)
-        )
-        sha = self.write(b"tree", body)
-        self._remember(self._trees, sha, dict(entries), 8192)
         return sha
 
     def write_tree_changed(
@@ -312,12 +287,6 @@ def _encoded(name: str) -> bytes:
 
 
 def _sort_key(name: str, mode: bytes) -> bytes:
-    # git sorts a tree entry as if a sub-tree's name ended with '/'
-    return _encoded(name) + b"/" if mode == TREE_MODE else _encoded(name)
-
-
-def _tree_sort_key(item: tuple[str, tuple[bytes, str]]) -> bytes:
-    name, (mode, _) = item
     # git sorts a tree entry as if a sub-tree's name ended with '/'
     return _encoded(name) + b"/" if mode == TREE_MODE else _encoded(name)
 

@@ -232,7 +232,7 @@ class GitStore:
             parts = _split(op.path)
             grouped.setdefault(parts[0], []).append((parts[1:], op))
         new = self._apply(base, grouped)
-        return new if new is not None else self.objects.write_tree({})
+        return new if new is not None else self.objects.write(b"tree", b"")  # the empty tree
 
     def _apply(
         self, tree: str | None, grouped: dict[str, list[tuple[list[str], Op]]]
