@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -41,6 +42,40 @@ def make_repo(path: Path, commit: bool = True) -> Path:
         git(path, "add", "README.md")
         git(path, "commit", "-q", "-m", "initial")
     return path
+
+
+def make_tree(root: Path, files: dict[str, bytes]) -> Path:
+    """A folder holding `files` (relative path -> bytes)."""
+    for rel, data in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    return root
+
+
+def checkout_state(repo: Path) -> dict[str, object]:
+    """Everything a user could notice about their checkout: status, HEAD, the current
+    branch, main, the index bytes, every working-tree file and the stash."""
+
+    def run(*args: str) -> tuple[int, str]:
+        p = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+        return p.returncode, p.stdout
+
+    files = {
+        str(p.relative_to(repo)): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(repo).parts
+    }
+    index = repo / ".git" / "index"
+    return {
+        "status": run("status", "--porcelain=v1", "--untracked-files=all", "--ignored"),
+        "head": run("rev-parse", "--verify", "--quiet", "HEAD"),
+        "symbolic": run("symbolic-ref", "HEAD"),
+        "branches": run("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/main"),
+        "index": index.read_bytes() if index.exists() else None,
+        "files": files,
+        "stash": run("stash", "list"),
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pydantic
 import pytest
-from conftest import git
+from conftest import checkout_state, git, make_tree
 from pandas.testing import assert_frame_equal
 
 from gitreg import (
@@ -63,41 +63,12 @@ def tree_of(root: Path) -> dict[str, bytes]:
     }
 
 
-def make_tree(root: Path, files: dict[str, bytes]) -> Path:
-    for rel, data in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-    return root
-
-
 FOLDER = {
     "train.csv": b"a,b\n1,2\n",
     "images/cat.png": bytes(range(200)),
     "images/nested/dog.png": b"\x89PNG dog",
     "README": b"",
 }
-
-
-def checkout_state(repo: Path) -> dict[str, object]:
-    def run(*args: str) -> tuple[int, str]:
-        p = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
-        return p.returncode, p.stdout
-
-    files = {
-        str(p.relative_to(repo)): hashlib.sha1(p.read_bytes()).hexdigest()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(repo).parts
-    }
-    index = repo / ".git" / "index"
-    return {
-        "status": run("status", "--porcelain=v1", "--untracked-files=all", "--ignored"),
-        "head": run("rev-parse", "--verify", "--quiet", "HEAD"),
-        "symbolic": run("symbolic-ref", "HEAD"),
-        "main": run("for-each-ref", "--format=%(objectname)", "refs/heads/main"),
-        "index": index.read_bytes() if index.exists() else None,
-        "files": files,
-    }
 
 
 def fresh_process_view() -> None:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import make_tree
 
 from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
 from gitreg.stores.data import DataStore, RemoteSpec, StoredObject
@@ -53,14 +54,6 @@ def rewrite(path: Path, data: bytes, *, in_place: bool) -> None:
 
 def flip_first_byte(data: bytes) -> bytes:
     return bytes([data[0] ^ 0x01]) + data[1:]
-
-
-def make_tree(root: Path, files: dict[str, bytes]) -> Path:
-    for rel, data in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-    return root
 
 
 TREE = {

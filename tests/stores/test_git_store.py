@@ -3,7 +3,6 @@ user's checkout left alone."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import subprocess
@@ -12,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GIT_ENV, git
+from conftest import GIT_ENV, checkout_state, git
 
 from gitreg.errors import GitregError, NotAGitRepositoryError, RegistryConflictError
 from gitreg.stores.git import Delete, GitStore, Put
@@ -37,30 +36,6 @@ def fsck(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 def assert_fsck_clean(repo: Path) -> None:
     proc = fsck(repo, "--strict")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def checkout_state(repo: Path) -> dict[str, object]:
-    """Everything a user could notice about their checkout."""
-
-    def run(*args: str) -> tuple[int, str]:
-        p = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
-        return p.returncode, p.stdout
-
-    files = {}
-    for p in sorted(repo.rglob("*")):
-        if ".git" in p.relative_to(repo).parts or not p.is_file():
-            continue
-        files[str(p.relative_to(repo))] = hashlib.sha1(p.read_bytes()).hexdigest()
-    index = repo / ".git" / "index"
-    return {
-        "status": run("status", "--porcelain=v1", "--untracked-files=all", "--ignored"),
-        "head": run("rev-parse", "--verify", "--quiet", "HEAD"),
-        "symbolic": run("symbolic-ref", "HEAD"),
-        "branches": run("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/main"),
-        "index": index.read_bytes() if index.exists() else None,
-        "files": files,
-        "stash": run("stash", "list"),
-    }
 
 
 def commit_count(repo: Path, ref: str = "gitreg") -> int:
