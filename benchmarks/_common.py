@@ -109,7 +109,7 @@ def git(repo: str | os.PathLike[str], *args: str) -> str:
 
 @contextlib.contextmanager
 def scratch(parent: str | None) -> Iterator[str]:
-    """A temp dir for scratch repos, removed (after `settle`) on exit.
+    """A temp dir for scratch repos, removed on exit.
 
     By default it is made inside one reused `<system temp>/gitreg-bench` folder rather than
     directly in the system temp dir: on thin-provisioned VM disks a brand-new top-level
@@ -127,35 +127,9 @@ def scratch(parent: str | None) -> Iterator[str]:
         remove_tree(Path(path))
 
 
-# gitreg rolls small packs up with a detached `git repack`, holding this lock file meanwhile.
-REPACK_LOCK = Path(".git", "gitreg", "repack.lock")
-
-
-def settle(repo: Path, timeout: float = 120.0) -> None:
-    """Wait until no background repack started by gitreg runs in `repo`."""
-    lock = repo / REPACK_LOCK
-    deadline = time.monotonic() + timeout
-    while lock.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if lock.exists():
-        progress(f"warning: {lock} still there after {timeout:.0f} s")
-
-
 def remove_tree(path: Path) -> None:
-    """Remove a folder of scratch repos once their background repacks are done."""
-    if path.is_dir():
-        for child in [path, *path.iterdir()]:
-            settle(child)
-    for attempt in range(5):
-        try:
-            shutil.rmtree(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError as e:  # something still writing: retry
-            if attempt == 4:
-                progress(f"warning: could not remove {path}: {e}")
-            time.sleep(0.2)
+    """Remove a folder of scratch repos (gitreg leaves nothing running in them)."""
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def make_repo(path: Path) -> Path:

@@ -29,7 +29,6 @@ from _common import (
     report,
     run_cmd,
     scratch,
-    settle,
     time_cmd,
     timed,
 )
@@ -143,7 +142,6 @@ def gitreg_round(src: Path, tmp: Path, name: str) -> tuple[dict[str, float], lis
     client.init(remote=str(remote))
     os.sync()
     save = timed(lambda: client.save_artifact(src, "data"))
-    settle(repo)
     shutil.rmtree(repo / CACHE)
     os.sync()
     loaded: list[Any] = []
@@ -161,7 +159,6 @@ def gitreg_round(src: Path, tmp: Path, name: str) -> tuple[dict[str, float], lis
         if why is not None:
             problems.append(f"{label} load: {why}")
         remove_loaded(Path(path))
-    settle(repo)
     for leftover in (repo, remote):
         remove_tree(leftover)
     return {"save": save, "cold": cold, "warm": warm}, problems

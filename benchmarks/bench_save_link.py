@@ -24,7 +24,6 @@ from _common import (
     progress,
     report,
     scratch,
-    settle,
 )
 
 TARGET_MEDIAN_MS = 3.0
@@ -84,7 +83,6 @@ def main() -> int:
                     f"median of the last 1,000: {recent:.2f} ms"
                 )
 
-        settle(repo)  # let a background repack finish: it changes the sizes
         growth_kib = (git_size_kib(repo) - size_before) / n
         objects_per_save = (count_objects(repo) - objects_before) / n
         linked = len(client.list_artifact_versions(model=Model("bench", "1.0.0")))

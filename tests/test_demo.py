@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import git
+from helpers import git
 
 from gitreg.cli.main import cli
 
@@ -72,7 +72,7 @@ def test_demo_repo_passes_fsck(demo_run: tuple[Path, str]) -> None:
 
 
 def test_demo_in_existing_repo_dir(cli_runner: CliRunner, tmp_path: Path) -> None:
-    from conftest import make_repo
+    from helpers import make_repo
 
     target = make_repo(tmp_path / "existing")
     head = git(target, "rev-parse", "HEAD")

@@ -191,7 +191,7 @@ def test_block3_links_inside_and_outside_a_step(repo: Path) -> None:
 
 
 def test_all_blocks_in_one_repo_keep_fsck_clean(repo: Path) -> None:
-    from conftest import git
+    from helpers import git
 
     from gitreg import Client
 

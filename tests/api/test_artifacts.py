@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pydantic
 import pytest
-from conftest import checkout_state, git, make_tree
+from helpers import checkout_state, git, make_tree
 from pandas.testing import assert_frame_equal
 
 from gitreg import (

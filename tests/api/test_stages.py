@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import registry_state
+from helpers import registry_state
 
 from gitreg import Client, GitregError, Model, ModelStages, pipeline, step
 from gitreg.cli.main import cli

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from conftest import registry_state
+from helpers import registry_state
 
 from gitreg import (
     ArtifactConfig,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import GIT_ENV, git, make_repo, registry_state
+from helpers import GIT_ENV, git, make_repo, registry_state
 
 from gitreg.cli.main import cli
 

@@ -5,10 +5,7 @@ Counts go to a JSON file under pytest's base temp dir (one file per process, so 
 workers add up) and `pytest_terminal_summary` prints one line such as
 `reliability: 105 kill points, 400 concurrent saves, 63 hostile inputs`.
 
-This folder is put on `sys.path` here so that the tests can import `rel_helpers` under
-either import mode (prepend or importlib). Under the prepend mode this file becomes the
-module `conftest`; it re-exports the root conftest's helpers so that other test modules
-doing `from conftest import git` keep working whatever the collection order.
+This folder is put on `sys.path` here so that the tests can import `rel_helpers`.
 """
 
 from __future__ import annotations
@@ -26,8 +23,6 @@ import pytest
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
-
-from rel_helpers import GIT_ENV, git, make_repo, registry_state  # noqa: E402, F401
 
 COUNTS_GLOB = "reliability-counts-*.json"
 ORDER = [

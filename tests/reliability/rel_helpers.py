@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -12,19 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
-_spec = importlib.util.spec_from_file_location("gitreg_tests_root_conftest", _ROOT_CONFTEST)
-assert _spec is not None and _spec.loader is not None
-_root = sys.modules.get("gitreg_tests_root_conftest")
-if _root is None:
-    _root = importlib.util.module_from_spec(_spec)
-    sys.modules["gitreg_tests_root_conftest"] = _root
-    _spec.loader.exec_module(_root)
-
-GIT_ENV: dict[str, str] = _root.GIT_ENV
-git = _root.git
-make_repo = _root.make_repo
-registry_state = _root.registry_state
+from helpers import GIT_ENV, git, make_repo, registry_state  # noqa: F401  (re-exported)
 
 PYTHON = sys.executable
 GITREG = str(Path(sys.executable).with_name("gitreg"))
@@ -165,13 +152,3 @@ def digest(obj: Any) -> str:
     if isinstance(obj, (bytes, bytearray)):
         return hashlib.md5(bytes(obj)).hexdigest()
     return hashlib.md5(json.dumps(obj, sort_keys=True).encode()).hexdigest()
-
-
-def wait_for_repack(repo: Path, timeout: float = 60) -> None:
-    """Wait until no background `git repack` started by gitreg is running."""
-    import time
-
-    lock = repo / ".git" / "gitreg" / "repack.lock"
-    deadline = time.monotonic() + timeout
-    while lock.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from rel_helpers import GIT_ENV, PYTHON, fsck, make_repo, wait_for_repack
+from rel_helpers import GIT_ENV, PYTHON, fsck, make_repo
 
 from gitreg import Client
 
@@ -177,7 +177,6 @@ def test_eight_writers_and_two_readers_lose_nothing(tmp_path: Path, reliability_
         assert stats["max_links"] == total
         listings += stats["listings"] + stats["link_listings"]
 
-    wait_for_repack(repo)
     result = fsck(repo)
     assert result.returncode == 0, result.stdout + result.stderr
     report = Client(repo).validate(remote=True)

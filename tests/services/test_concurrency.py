@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import git
+from helpers import git
 
 from gitreg import Client, save_artifact
 

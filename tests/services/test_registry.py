@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import git, registry_state
+from helpers import git, registry_state
 
 from gitreg import (
     ArtifactType,

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from conftest import git
+from helpers import git
 
 from gitreg import ArtifactConfig, Client, GitregError, Model, pipeline, step
 from gitreg.manifest.yaml_io import loads

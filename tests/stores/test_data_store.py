@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_tree
+from helpers import make_tree
 
 from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
 from gitreg.stores.data import DataStore, RemoteSpec, StoredObject

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GIT_ENV, checkout_state, git
+from helpers import GIT_ENV, checkout_state, git
 
 from gitreg.errors import GitregError, NotAGitRepositoryError, RegistryConflictError
 from gitreg.stores.git import Delete, GitStore, Put
