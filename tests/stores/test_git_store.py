@@ -249,6 +249,38 @@ def test_commit_with_a_stale_parent_never_overwrites(repo: Path) -> None:
     assert fsck(repo).returncode == 0  # the loser's objects may dangle; that is fine
 
 
+def test_ref_updates_write_the_loose_ref_in_place_in_gits_format(repo: Path) -> None:
+    store = GitStore(repo)
+    ref = repo / ".git" / "refs" / "heads" / "gitreg"
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    inode = ref.stat().st_ino
+    c2 = store.commit([Put("f", b"v2")], "2", c1)
+    assert ref.read_bytes() == c2.encode() + b"\n"  # exactly what git writes
+    assert ref.stat().st_ino == inode  # overwritten, not renamed over
+    assert not ref.with_name("gitreg.lock").exists()
+    # git's own update of the branch and gitreg's next one still interoperate
+    git(repo, "update-ref", "refs/heads/gitreg", c1, c2)
+    with pytest.raises(RefMovedError):
+        store.commit([Put("f", b"stale")], "stale", c2)
+    assert git(repo, "rev-parse", "gitreg") == c1
+    c3 = store.commit([Put("f", b"v3")], "3", c1)
+    assert git(repo, "rev-parse", "gitreg") == c3
+    assert_fsck_clean(repo)
+
+
+def test_a_symbolic_registry_ref_is_updated_the_way_git_does(repo: Path) -> None:
+    store = GitStore(repo, branch="real")
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    git(repo, "symbolic-ref", "refs/heads/gitreg", "refs/heads/real")
+    via_symref = GitStore(repo)
+    assert via_symref.head() == c1
+    c2 = via_symref.commit([Put("f", b"v2")], "2", c1)
+    # not written into the symref file in place: git's rename path replaces it
+    assert git(repo, "rev-parse", "gitreg") == c2
+    assert via_symref.snapshot().read("f") == b"v2"
+    assert_fsck_clean(repo)
+
+
 def test_transact_redoes_the_batch_when_the_branch_moved(repo: Path) -> None:
     store = GitStore(repo)
     base = store.commit([Put("counter", b"0")], "init", None)
@@ -430,3 +462,24 @@ def test_a_sha256_repository_works_or_is_refused_cleanly(tmp_path: Path) -> None
     else:
         assert git(path, "cat-file", "-p", "gitreg:f") == "x"
     assert fsck(path).returncode == 0
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 200_000])
+def test_stored_zlib_streams_are_what_zlib_reads_back(size: int) -> None:
+    import zlib
+
+    from gitreg.stores.git.packs import stored_zlib
+
+    data = os.urandom(size)
+    assert zlib.decompress(stored_zlib(data)) == data
+
+
+def test_big_trees_and_blobs_in_one_pack_read_back_through_git(repo: Path) -> None:
+    store = GitStore(repo)
+    big = os.urandom(150_000)  # a blob over one stored block; random bytes do not deflate
+    ops: list[Put | Delete] = [Put(f"d/{i:05d}", str(i).encode()) for i in range(3000)]
+    ops.append(Put("big", big))
+    store.commit(ops, "big", None)  # the tree of d/ is ~120 KB: several stored blocks
+    assert git_bytes(repo, "cat-file", "blob", "gitreg:big") == big
+    assert git(repo, "ls-tree", "--name-only", "gitreg:d").splitlines()[-1] == "02999"
+    assert_fsck_clean(repo)

@@ -102,6 +102,11 @@ class ObjectStore:
             i = bisect.bisect_left(keys, key)
             keys.insert(i, key)
             lines.insert(i, new[0] + b" " + _encoded(name) + b"\0" + bytes.fromhex(new[1]))
+        if base is not None:
+            # The tree being replaced is rarely read again: drop it, so the cache keeps the
+            # current trees (a version bucket touched every few hundred saves stays in).
+            self._trees.pop(base, None)
+            self._lines.pop(base, None)
         if not entries:
             return None
         sha = self.write(b"tree", b"".join(lines))

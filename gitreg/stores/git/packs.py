@@ -16,6 +16,9 @@ from gitreg import faults
 from gitreg.stores.files import write_file
 
 TYPE_CODES = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}
+_U32 = struct.Struct(">I")
+_STORED_BLOCK = struct.Struct("<BHH")
+_MAX_STORED = 0xFFFF
 
 
 def _entry_header(type_code: int, size: int) -> bytes:
@@ -30,46 +33,79 @@ def _entry_header(type_code: int, size: int) -> bytes:
     return bytes(out)
 
 
+def stored_zlib(data: bytes) -> bytes:
+    """`data` as a zlib stream of stored (uncompressed) deflate blocks.
+
+    What `zlib.compress(data, 0)` returns, without setting up a compressor: trees and
+    commits are mostly hashes, which do not compress, and `git repack` deltifies them later.
+    """
+    parts = [b"\x78\x01"]
+    n = len(data)
+    start = 0
+    while True:
+        chunk = data[start : start + _MAX_STORED]
+        start += _MAX_STORED
+        last = start >= n
+        parts.append(_STORED_BLOCK.pack(last, len(chunk), len(chunk) ^ 0xFFFF))
+        parts.append(chunk)
+        if last:
+            break
+    parts.append(_U32.pack(zlib.adler32(data)))
+    return b"".join(parts)
+
+
+def _deflate_small(data: bytes) -> bytes:
+    # A tiny window and memory level set up ~30x faster than zlib's defaults, which is
+    # what a few hundred bytes of YAML need.
+    z = zlib.compressobj(1, zlib.DEFLATED, 9 if len(data) < 512 else 15, 1)
+    return z.compress(data) + z.flush()
+
+
+def _fanout(first_bytes: list[int]) -> bytes:
+    """The idx fan-out table: entry k counts the objects whose first byte is <= k."""
+    parts = []
+    pos = 0
+    for i, b in enumerate(first_bytes):  # sorted
+        if b > pos:
+            parts.append(_U32.pack(i) * (b - pos))
+            pos = b
+    parts.append(_U32.pack(len(first_bytes)) * (256 - pos))
+    return b"".join(parts)
+
+
 def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
     """Write `objects` (hex sha -> (kind, content)) as one pack + idx; returns the pack name.
 
-    The `.pack` is renamed into place before the `.idx`, as git does, so a reader never
+    The `.pack` is complete before the `.idx` appears, as git requires: a reader never
     sees an index without its pack.
     """
-    body = bytearray(b"PACK" + struct.pack(">II", 2, len(objects)))
+    parts = [b"PACK", struct.pack(">II", 2, len(objects))]
+    offset = 12
     entries: list[tuple[bytes, int, int]] = []  # (binary sha, crc32, offset)
     for sha, (kind, content) in objects.items():
-        offset = len(body)
-        # Small objects: a tiny deflate window and memory level set up ~30x faster than
-        # zlib's defaults; trees and commits (mostly hashes) are stored, not compressed.
-        # `git repack` recompresses and deltifies them later.
-        z = zlib.compressobj(
-            1 if kind == b"blob" else 0, zlib.DEFLATED, 9 if len(content) < 512 else 15, 1
+        packed = _entry_header(TYPE_CODES[kind], len(content)) + (
+            _deflate_small(content) if kind == b"blob" else stored_zlib(content)
         )
-        packed = _entry_header(TYPE_CODES[kind], len(content)) + z.compress(content) + z.flush()
-        body += packed
-        entries.append((bytes.fromhex(sha), zlib.crc32(packed) & 0xFFFFFFFF, offset))
+        parts.append(packed)
+        entries.append((bytes.fromhex(sha), zlib.crc32(packed), offset))
+        offset += len(packed)
+    if offset >= 0x80000000:  # pragma: no cover - a batch is never 2 GiB
+        raise ValueError("pack too large for 32-bit offsets")
+    body = b"".join(parts)
     pack_sum = sha1(body).digest()
-    body += pack_sum
 
     entries.sort()
-    idx = bytearray(b"\377tOc" + struct.pack(">I", 2))
-    counts = [0] * 256
-    for bsha, _, _ in entries:
-        counts[bsha[0]] += 1
-    fanout = []
-    total = 0
-    for c in counts:
-        total += c
-        fanout.append(total)
     n = len(entries)
-    idx += struct.pack(">256I", *fanout)
-    idx += b"".join(bsha for bsha, _, _ in entries)
-    idx += struct.pack(f">{n}I", *(crc for _, crc, _ in entries))
-    if body and len(body) >= 0x80000000:  # pragma: no cover - a batch is never 2 GiB
-        raise ValueError("pack too large for 32-bit offsets")
-    idx += struct.pack(f">{n}I", *(off for _, _, off in entries))
-    idx += pack_sum
+    idx = b"".join(
+        [
+            b"\377tOc\0\0\0\2",
+            _fanout([bsha[0] for bsha, _, _ in entries]),
+            b"".join([bsha for bsha, _, _ in entries]),
+            struct.pack(f">{n}I", *[crc for _, crc, _ in entries]),
+            struct.pack(f">{n}I", *[off for _, _, off in entries]),
+            pack_sum,
+        ]
+    )
     idx += sha1(idx).digest()
 
     name = "pack-" + pack_sum.hex()
@@ -77,11 +113,11 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
     # git sees a pack only through its .idx, so the .pack may be written in place (one
     # rename less); a crash leaves a .pack without .idx, which `git gc` removes.
     try:
-        write_file(base + ".pack", bytes(body), exclusive=True)
+        write_file(base + ".pack", body + pack_sum, exclusive=True)
     except FileExistsError:
         return name  # the same objects were written before
     faults.point("pack")
     tmp = f"{pack_dir}/tmp_idx_{os.getpid()}_{id(objects)}"
-    write_file(tmp, bytes(idx))
+    write_file(tmp, idx)
     os.replace(tmp, base + ".idx")
     return name
