@@ -31,6 +31,11 @@ def _escape(ch: str) -> str:
 
 
 def _scalar(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _str_scalar(value)
+    if kind is int:
+        return str(value)
     if value is None:
         return "null"
     if value is True:
@@ -46,28 +51,50 @@ def _scalar(value: Any) -> str:
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
     if isinstance(value, str):
-        if _PLAIN.fullmatch(value) and value.lower() not in _SPECIAL and len(value) < 200:
-            return value
+        return _str_scalar(value)
+    raise TypeError(f"cannot write {type(value).__name__} to a manifest")
+
+
+# Keys, names, versions and kinds repeat from one manifest to the next: remember how each
+# short string is written (bounded; cleared when full).
+_STR_MEMO: dict[str, str] = {}
+
+
+def _str_scalar(value: str) -> str:
+    out = _STR_MEMO.get(value)
+    if out is not None:
+        return out
+    if _PLAIN.fullmatch(value) and value.lower() not in _SPECIAL and len(value) < 200:
+        out = value
+    else:
         # JSON's escapes are YAML's; also escape what YAML may not hold raw or would fold
         quoted = json.dumps(value, ensure_ascii=False)
-        return _NOT_PRINTABLE.sub(lambda m: _escape(m.group()), quoted)
-    raise TypeError(f"cannot write {type(value).__name__} to a manifest")
+        out = _NOT_PRINTABLE.sub(lambda m: _escape(m.group()), quoted)
+    if len(value) < 200:
+        if len(_STR_MEMO) >= 4096:
+            _STR_MEMO.clear()
+        _STR_MEMO[value] = out
+    return out
 
 
 def _emit(value: Any, indent: str, out: list[str]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
-            key = _scalar(str(k))
-            if isinstance(v, dict) and v:
-                out.append(f"{indent}{key}:\n")
-                _emit(v, indent + "  ", out)
-            elif isinstance(v, (list, tuple)) and v:
-                out.append(f"{indent}{key}:\n")
-                _emit(list(v), indent, out)
-            elif isinstance(v, dict):
-                out.append(f"{indent}{key}: {{}}\n")
-            elif isinstance(v, (list, tuple)):
-                out.append(f"{indent}{key}: []\n")
+            key = _str_scalar(k) if type(k) is str else _scalar(str(k))
+            kind = type(v)
+            if kind is str:
+                out.append(f"{indent}{key}: {_str_scalar(v)}\n")
+            elif kind is dict or kind is list or isinstance(v, (dict, list, tuple)):
+                if not v:
+                    out.append(
+                        f"{indent}{key}: {{}}\n" if isinstance(v, dict) else f"{indent}{key}: []\n"
+                    )
+                elif isinstance(v, dict):
+                    out.append(f"{indent}{key}:\n")
+                    _emit(v, indent + "  ", out)
+                else:
+                    out.append(f"{indent}{key}:\n")
+                    _emit(list(v), indent, out)
             else:
                 out.append(f"{indent}{key}: {_scalar(v)}\n")
     elif isinstance(value, list):

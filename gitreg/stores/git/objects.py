@@ -19,6 +19,7 @@ from hashlib import sha1
 from typing import Any
 
 TREE_MODE = b"40000"
+TREE_CACHE = 8192  # parsed trees kept per store
 BLOB_MODE = b"100644"
 
 # A parsed tree: name -> (mode, hex sha), in git's order.
@@ -31,8 +32,9 @@ class ObjectStore:
     def __init__(self, git_dir: str, objects_dir: str) -> None:
         self.git_dir = git_dir
         self.objects_dir = objects_dir
-        self._trees: OrderedDict[str, Tree] = OrderedDict()
-        self._lines: OrderedDict[str, tuple[list[bytes], list[bytes]]] = OrderedDict()
+        # sha -> [entries, sorted keys, encoded lines]; the last two are filled when the tree
+        # is first rewritten. A plain dict in LRU order (reads move an entry to the end).
+        self._trees: dict[str, list[Any]] = {}
         self._blobs: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._batch: subprocess.Popen[bytes] | None = None
@@ -60,8 +62,9 @@ class ObjectStore:
 
     # -- writing ---------------------------------------------------------------
     def write(self, kind: bytes, data: bytes) -> str:
-        raw = kind + b" " + str(len(data)).encode() + b"\0" + data
-        sha = sha1(raw).hexdigest()
+        h = sha1(kind + b" " + str(len(data)).encode() + b"\0")
+        h.update(data)
+        sha = h.hexdigest()
         pending = getattr(self._pending, "objects", None)
         if pending is None:
             raise RuntimeError("ObjectStore.write outside begin_batch()/flush_batch()")
@@ -86,9 +89,14 @@ class ObjectStore:
             keys: list[bytes] = []
             lines: list[bytes] = []
         else:
-            entries = dict(self.read_tree(base))
-            keys, lines = self._sorted_lines(base, entries)
-            keys, lines = list(keys), list(lines)
+            current = self.read_tree(base)
+            # The tree being replaced is rarely read again: drop it, so the cache keeps the
+            # current trees (a version bucket touched every few hundred saves stays in).
+            cached = self._trees.pop(base, None) or [current, None, None]
+            entries = dict(cached[0])
+            if cached[1] is None:
+                cached[1], cached[2] = _sorted_lines(cached[0])
+            keys, lines = list(cached[1]), list(cached[2])
         for name, new in changes.items():
             old = entries.get(name)
             if old is not None:
@@ -102,29 +110,11 @@ class ObjectStore:
             i = bisect.bisect_left(keys, key)
             keys.insert(i, key)
             lines.insert(i, new[0] + b" " + _encoded(name) + b"\0" + bytes.fromhex(new[1]))
-        if base is not None:
-            # The tree being replaced is rarely read again: drop it, so the cache keeps the
-            # current trees (a version bucket touched every few hundred saves stays in).
-            self._trees.pop(base, None)
-            self._lines.pop(base, None)
         if not entries:
             return None
         sha = self.write(b"tree", b"".join(lines))
-        self._remember(self._trees, sha, entries, 8192)
-        self._remember(self._lines, sha, (keys, lines), 8192)
+        self._remember_tree(sha, [entries, keys, lines])
         return sha
-
-    def _sorted_lines(self, sha: str, entries: Tree) -> tuple[list[bytes], list[bytes]]:
-        cached = self._lines.get(sha)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        pairs = sorted(
-            (_sort_key(name, mode), mode + b" " + _encoded(name) + b"\0" + bytes.fromhex(h))
-            for name, (mode, h) in entries.items()
-        )
-        result = ([k for k, _ in pairs], [line for _, line in pairs])
-        self._remember(self._lines, sha, result, 8192)
-        return result
 
     def write_commit(self, tree: str, parents: list[str], author: bytes, message: str) -> str:
         lines = [b"tree " + tree.encode()]
@@ -157,16 +147,14 @@ class ObjectStore:
         return data
 
     def read_tree(self, sha: str) -> Tree:
-        tree = self._trees.get(sha)
-        if tree is not None:
-            self._trees.move_to_end(sha)
-            return tree
-        kind, data = self.read_raw(sha)
-        if kind != b"tree":
-            raise ValueError(f"object {sha} is a {kind.decode()}, not a tree")
-        tree = _parse_tree(data)
-        self._remember(self._trees, sha, tree, 8192)
-        return tree
+        cached = self._trees.pop(sha, None)
+        if cached is None:
+            kind, data = self.read_raw(sha)
+            if kind != b"tree":
+                raise ValueError(f"object {sha} is a {kind.decode()}, not a tree")
+            cached = [_parse_tree(data), None, None]
+        self._remember_tree(sha, cached)
+        return cached[0]  # type: ignore[no-any-return]
 
     def commit_tree(self, sha: str) -> str:
         tree = self._commits.get(sha)
@@ -196,6 +184,15 @@ class ObjectStore:
         return tree, parents, author, message.decode(errors="replace")
 
     # -- internals -------------------------------------------------------------
+    def _remember_tree(self, sha: str, value: list[Any]) -> None:
+        trees = self._trees
+        trees[sha] = value
+        if len(trees) > TREE_CACHE:
+            try:
+                del trees[next(iter(trees))]
+            except (KeyError, RuntimeError):  # another thread evicted or inserted meanwhile
+                pass
+
     @staticmethod
     def _remember(cache: OrderedDict[str, Any], key: str, value: Any, limit: int) -> None:
         cache[key] = value
@@ -253,7 +250,7 @@ class ObjectStore:
             for sha, found in zip(missing, self._read_packed_many(missing)):
                 if found is None or found[0] != b"tree":
                     raise KeyError(sha)
-                self._remember(self._trees, sha, _parse_tree(found[1]), 8192)
+                self._remember_tree(sha, [_parse_tree(found[1]), None, None])
         return [self.read_tree(s) for s in shas]
 
     def close(self) -> None:
@@ -272,6 +269,14 @@ class ObjectStore:
             self.close()
         except Exception:
             pass
+
+
+def _sorted_lines(entries: Tree) -> tuple[list[bytes], list[bytes]]:
+    pairs = sorted(
+        (_sort_key(name, mode), mode + b" " + _encoded(name) + b"\0" + bytes.fromhex(h))
+        for name, (mode, h) in entries.items()
+    )
+    return [k for k, _ in pairs], [line for _, line in pairs]
 
 
 def _parse_tree(data: bytes) -> Tree:

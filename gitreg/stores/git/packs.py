@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import struct
-import zlib
 from hashlib import sha1
+from zlib import adler32, crc32
 
 from gitreg import faults
 from gitreg.stores.files import write_file
@@ -36,11 +36,14 @@ def _entry_header(type_code: int, size: int) -> bytes:
 def stored_zlib(data: bytes) -> bytes:
     """`data` as a zlib stream of stored (uncompressed) deflate blocks.
 
-    What `zlib.compress(data, 0)` returns, without setting up a compressor: trees and
-    commits are mostly hashes, which do not compress, and `git repack` deltifies them later.
+    What `zlib.compress(data, 0)` returns, without setting up a compressor (which costs more
+    than the whole pack for a commit's few small objects). `git repack` deltifies and
+    compresses the objects later.
     """
-    parts = [b"\x78\x01"]
     n = len(data)
+    if n <= _MAX_STORED:  # one final block: the usual case
+        return b"\x78\x01" + _STORED_BLOCK.pack(1, n, n ^ 0xFFFF) + data + _U32.pack(adler32(data))
+    parts = [b"\x78\x01"]
     start = 0
     while True:
         chunk = data[start : start + _MAX_STORED]
@@ -50,15 +53,8 @@ def stored_zlib(data: bytes) -> bytes:
         parts.append(chunk)
         if last:
             break
-    parts.append(_U32.pack(zlib.adler32(data)))
+    parts.append(_U32.pack(adler32(data)))
     return b"".join(parts)
-
-
-def _deflate_small(data: bytes) -> bytes:
-    # A tiny window and memory level set up ~30x faster than zlib's defaults, which is
-    # what a few hundred bytes of YAML need.
-    z = zlib.compressobj(1, zlib.DEFLATED, 9 if len(data) < 512 else 15, 1)
-    return z.compress(data) + z.flush()
 
 
 def _fanout(first_bytes: list[int]) -> bytes:
@@ -83,11 +79,9 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
     offset = 12
     entries: list[tuple[bytes, int, int]] = []  # (binary sha, crc32, offset)
     for sha, (kind, content) in objects.items():
-        packed = _entry_header(TYPE_CODES[kind], len(content)) + (
-            _deflate_small(content) if kind == b"blob" else stored_zlib(content)
-        )
+        packed = _entry_header(TYPE_CODES[kind], len(content)) + stored_zlib(content)
         parts.append(packed)
-        entries.append((bytes.fromhex(sha), zlib.crc32(packed), offset))
+        entries.append((bytes.fromhex(sha), crc32(packed), offset))
         offset += len(packed)
     if offset >= 0x80000000:  # pragma: no cover - a batch is never 2 GiB
         raise ValueError("pack too large for 32-bit offsets")
