@@ -112,19 +112,23 @@ def scratch(parent: str | None) -> Iterator[str]:
     """A temp dir for scratch repos, removed on exit.
 
     By default it is made inside one reused `<system temp>/gitreg-bench` folder rather than
-    directly in the system temp dir: on thin-provisioned VM disks a brand-new top-level
-    folder lands on never-written blocks, where creating a small file costs ~1 ms instead of
-    ~0.1 ms, which would swamp what is measured here.
+    directly in the system temp dir. The disk is written back (`os.sync`) before the run
+    and after the removal: on ext4 without a journal (this VM's root filesystem), each file
+    creation scans past every inode freed in the last ~30 s that is not yet written back,
+    so the thousands of files an earlier run removed would slow the small writes measured
+    here by milliseconds each for half a minute.
     """
     if parent is None:
         root = Path(tempfile.gettempdir()) / "gitreg-bench"
         root.mkdir(exist_ok=True)
         parent = str(root)
+    os.sync()
     path = tempfile.mkdtemp(prefix="gitreg-bench-", dir=parent)
     try:
         yield path
     finally:
         remove_tree(Path(path))
+        os.sync()
 
 
 def remove_tree(path: Path) -> None:

@@ -483,3 +483,112 @@ def test_big_trees_and_blobs_in_one_pack_read_back_through_git(repo: Path) -> No
     assert git_bytes(repo, "cat-file", "blob", "gitreg:big") == big
     assert git(repo, "ls-tree", "--name-only", "gitreg:d").splitlines()[-1] == "02999"
     assert_fsck_clean(repo)
+
+
+# --------------------------------------------------------------------------- ref locks
+
+LOCK_SCRIPT = """
+import sys
+from gitreg.stores.git import GitStore, Put
+store = GitStore(sys.argv[1])
+store.commit([Put("from-child", b"x")], "child", store.head())
+"""
+
+
+def test_the_ref_lock_is_a_link_to_this_processes_lock_file(repo: Path) -> None:
+    import socket
+
+    from gitreg.stores.git import refs
+
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    seen: list[tuple[int, int, bytes]] = []
+    real_write_in_place = refs._write_in_place
+
+    def spy(path: str, lock: str, mine: int, old: str, new: str) -> bool:
+        st = os.stat(lock)  # the lock as another process would see it, mid-update
+        seen.append((st.st_ino, st.st_nlink, Path(lock).read_bytes()))
+        return real_write_in_place(path, lock, mine, old, new)
+
+    refs._write_in_place = spy  # type: ignore[assignment]
+    try:
+        store.commit([Put("f", b"v2")], "2", c1)
+    finally:
+        refs._write_in_place = real_write_in_place  # type: ignore[assignment]
+    own = repo / ".git" / "gitreg" / "locks" / f"{socket.gethostname()}.{os.getpid()}"
+    assert seen == [
+        (own.stat().st_ino, 2, f"gitreg pid={os.getpid()} host={socket.gethostname()}\n".encode())
+    ]
+    assert own.stat().st_nlink == 1  # released: only our own name is left
+    assert not (repo / ".git" / "refs" / "heads" / "gitreg.lock").exists()
+
+
+def test_lock_files_of_dead_processes_are_swept_and_a_child_removes_its_own(
+    repo: Path,
+) -> None:
+    import socket
+    import sys
+
+    store = GitStore(repo)
+    store.commit([Put("f", b"v1")], "1", None)
+    locks = repo / ".git" / "gitreg" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    planted = locks / f"{socket.gethostname()}.{int(dead.stdout)}"
+    planted.write_text(f"gitreg pid={int(dead.stdout)} host={socket.gethostname()}\n")
+    other_host = locks / "some-other-host.1"
+    other_host.write_text("gitreg pid=1 host=some-other-host\n")
+    # a crashed writer's lock, taken by linking its lock file
+    os.link(planted, repo / ".git" / "refs" / "heads" / "gitreg.lock")
+
+    child = subprocess.run(
+        [sys.executable, "-c", LOCK_SCRIPT, str(repo)], capture_output=True, text=True
+    )
+    assert child.returncode == 0, child.stderr
+    assert GitStore(repo).snapshot().read("from-child") == b"x"  # the stale lock was broken
+    assert not planted.exists()  # swept: its process is gone
+    assert other_host.exists()  # another machine's: never touched
+    # the child removed its own at exit; ours (this test committed too) stays until we exit
+    assert sorted(p.name for p in locks.iterdir()) == sorted(
+        ["some-other-host.1", f"{socket.gethostname()}.{os.getpid()}"]
+    )
+    assert_fsck_clean(repo)
+
+
+def test_without_hard_links_the_lock_is_created_as_git_does(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitreg.stores.git import refs
+
+    def no_links(src: str, dst: str) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(refs.os, "link", no_links)
+    monkeypatch.setattr(refs, "_LOCK_FILES", {})
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    c2 = store.commit([Put("f", b"v2")], "2", c1)
+    assert git(repo, "rev-parse", "gitreg") == c2
+    assert refs._LOCK_FILES.get(store.common_dir, "missing") is None
+    assert not (repo / ".git" / "refs" / "heads" / "gitreg.lock").exists()
+    assert_fsck_clean(repo)
+
+
+def test_small_packs_are_rolled_up_as_commits_go(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitreg.stores.git import repository
+
+    monkeypatch.setattr(repository, "REPACK_EVERY", 20)
+    pack_dir = repo / ".git" / "objects" / "pack"
+    store = GitStore(repo)
+    head = None
+    for i in range(19):
+        head = store.commit([Put(f"d/{i}", str(i).encode())], "m", head)
+    assert len(list(pack_dir.glob("*.pack"))) == 19  # one pack per commit so far
+    head = store.commit([Put("d/19", b"19")], "m", head)  # the 20th rolls them up
+    assert len(list(pack_dir.glob("*.pack"))) < 5
+    assert GitStore(repo).snapshot().read("d/7") == b"7"
+    assert_fsck_clean(repo)
