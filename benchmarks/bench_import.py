@@ -11,7 +11,17 @@ from __future__ import annotations
 import json
 import sys
 
-from _common import Row, gitreg_cmd, median, ms, output_of, parser, report, time_cmd
+from _common import (
+    Row,
+    ensure_bytecode,
+    gitreg_cmd,
+    median,
+    ms,
+    output_of,
+    parser,
+    report,
+    time_cmd,
+)
 
 TARGET_IMPORT_MS = 150.0
 TARGET_HELP_MS = 300.0
@@ -57,6 +67,7 @@ def main() -> int:
     runs: int = args.runs or (3 if args.quick else 10)
 
     py = sys.executable
+    compiled = ensure_bytecode()
     help_cmd = [*gitreg_cmd(), "--help"]
     output_of(help_cmd)  # fail early (and warm the page cache) if the CLI is broken
     time_cmd([py, "-c", IMPORT])
@@ -86,7 +97,9 @@ def main() -> int:
         lazy_row("heavy modules after the import", heavy_import),
         lazy_row("heavy modules after gitreg --help", heavy_help),
     ]
-    return report("bench_import", f"median of {runs} fresh processes each", rows, args.strict)
+    return report(
+        "bench_import", f"median of {runs} fresh processes each; {compiled}", rows, args.strict
+    )
 
 
 if __name__ == "__main__":

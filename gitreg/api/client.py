@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -150,6 +148,9 @@ class Client:
             return ds.add_bytes(fast)
         if mat.name == "path":
             return ds.add_path(os.fspath(data), progress)
+        import shutil
+        import tempfile
+
         tmp = tempfile.mkdtemp(prefix="save-", dir=_tmp_root(self._reg.gitreg_dir))
         try:
             target = os.path.join(tmp, mat.file_name)

@@ -6,7 +6,6 @@ committed with compare-and-swap, so numbers are never handed out twice.
 
 from __future__ import annotations
 
-import configparser
 import io
 import logging
 import os
@@ -188,6 +187,8 @@ class Registry:
         raw = snap.read(layout.DVC_CONFIG)
         if raw is None:
             return RemoteSpec("gitreg", self.default_remote)
+        import configparser
+
         parser = configparser.ConfigParser()
         try:
             parser.read_string(raw.decode())

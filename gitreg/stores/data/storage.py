@@ -12,7 +12,6 @@ import logging
 import os
 import queue
 import re
-import shutil
 import stat
 import threading
 from collections.abc import Callable
@@ -28,6 +27,12 @@ CHUNK = 1 << 20
 THREADED_COPY_MIN = 8 << 20  # files this big are copied by a second thread while hashing
 VERIFY_RECORD_MIN = 1 << 20  # objects below this are simply re-hashed on every load
 Progress = Callable[[int], None]
+
+
+def _copyfile(src: str, dst: str) -> None:
+    import shutil  # lazily: most processes never copy a file
+
+    shutil.copyfile(src, dst)
 
 
 @dataclass(frozen=True)
@@ -356,7 +361,7 @@ class DataStore:
         except OSError:  # another filesystem: copy to a temp name, then rename
             tmp = _tmp_name(dest)
             try:
-                shutil.copyfile(src, tmp)
+                _copyfile(src, tmp)
                 os.replace(tmp, dest)
             finally:
                 if os.path.exists(tmp):
@@ -502,11 +507,11 @@ class DataStore:
         """Copy a verified object out of the cache to `dest` (a file or a new folder)."""
         src = self.ensure(obj.md5, progress)
         if not obj.is_dir:
-            shutil.copyfile(src, dest)
+            _copyfile(src, dest)
             return
         os.makedirs(dest, exist_ok=True)
         for entry in self._dir_children(obj.md5):
             rel = entry["relpath"]
             target = os.path.join(dest, *rel.split("/"))
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.copyfile(self.ensure(entry["md5"], progress), target)
+            _copyfile(self.ensure(entry["md5"], progress), target)

@@ -27,7 +27,6 @@ import errno
 import logging
 import os
 import re
-import socket
 import threading
 import time
 
@@ -35,7 +34,7 @@ from gitreg import faults
 
 log = logging.getLogger(__name__)
 STALE_SECONDS = 5.0
-_HOST = socket.gethostname()
+_HOST = os.uname().nodename if hasattr(os, "uname") else __import__("socket").gethostname()
 _OWNER_RE = re.compile(r"gitreg pid=(\d+) host=(\S+)")
 
 
