@@ -180,6 +180,9 @@ def loads(data: bytes, path: str) -> Any:
     except UnicodeDecodeError as e:
         raise ManifestError(path, f"not UTF-8 ({e.reason})") from None
     _check_depth(text, path)
+    canonical = _canonical_loads(text, data)
+    if canonical is not None:
+        return canonical
     try:
         return _loader().load(text)
     except Exception as e:
@@ -187,6 +190,120 @@ def loads(data: bytes, path: str) -> Any:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ManifestError(path, f"invalid YAML: {problem}", line) from None
+
+
+# -- the canonical form, read without ruamel -------------------------------------------------
+_INT = re.compile(r"-?[0-9]+")
+_DECODER = json.JSONDecoder()
+
+
+def _canonical_loads(text: str, data: bytes) -> Any:
+    """`text` parsed if it is exactly what `dumps` writes, else None (ruamel reads it).
+
+    Manifests gitreg wrote are in that form, so most reads skip ruamel (and a one-shot CLI
+    query skips importing it). The value is accepted only if writing it again gives the
+    same bytes; as `dumps` output reads back through ruamel to the value written (tested),
+    the result is what ruamel would have returned.
+    """
+    if text == "{}\n":
+        return {}
+    if not text.endswith("\n"):
+        return None
+    lines = text[:-1].split("\n")
+    try:
+        value, end = _mapping(lines, 0, "")
+    except (ValueError, IndexError):
+        return None
+    if end != len(lines) or not value or dumps(value) != data:
+        return None
+    return value
+
+
+def _token(rest: str) -> tuple[str | None, str]:
+    """Split `rest` into a key (or None if it is not `key:`...) and what follows the colon."""
+    if rest.startswith('"'):
+        key, end = _DECODER.raw_decode(rest)
+        if not isinstance(key, str) or rest[end : end + 1] != ":":
+            return None, rest
+        return key, rest[end + 1 :]
+    colon = rest.find(":")
+    if colon <= 0 or not _PLAIN.fullmatch(rest[:colon]):
+        return None, rest
+    return rest[:colon], rest[colon + 1 :]
+
+
+def _value(text: str) -> Any:
+    if text.startswith('"'):
+        value, end = _DECODER.raw_decode(text)
+        if end != len(text) or not isinstance(value, str):
+            raise ValueError(text)
+        return value
+    if text == "{}":
+        return {}
+    if text == "[]":
+        return []
+    if text in _WORDS:
+        return _WORDS[text]
+    if _INT.fullmatch(text):
+        return int(text)
+    if text[:1].isdigit() or text[:1] == "-":
+        return float(text)
+    if _PLAIN.fullmatch(text):
+        return text
+    raise ValueError(text)
+
+
+_WORDS: dict[str, Any] = {
+    "null": None, "true": True, "false": False,
+    ".nan": math.nan, ".inf": math.inf, "-.inf": -math.inf,
+}  # fmt: skip
+
+
+def _is_item(line: str, indent: str) -> bool:
+    return line.startswith(indent + "- ") or line == indent + "-"
+
+
+def _nested(lines: list[str], i: int, indent: str) -> tuple[Any, int]:
+    """The block after `key:` on line i-1: a list at the same indent or a deeper mapping."""
+    if _is_item(lines[i], indent):
+        return _sequence(lines, i, indent)
+    return _mapping(lines, i, indent + "  ")
+
+
+def _mapping(lines: list[str], i: int, indent: str) -> tuple[dict[str, Any], int]:
+    out: dict[str, Any] = {}
+    while i < len(lines):
+        line = lines[i]
+        if not line.startswith(indent) or line[len(indent) : len(indent) + 1] in (" ", "-", ""):
+            break
+        key, rest = _token(line[len(indent) :])
+        if key is None:
+            raise ValueError(line)
+        if rest == "":
+            out[key], i = _nested(lines, i + 1, indent)
+        elif rest.startswith(" "):
+            out[key] = _value(rest[1:])
+            i += 1
+        else:
+            raise ValueError(line)
+    return out, i
+
+
+def _sequence(lines: list[str], i: int, indent: str) -> tuple[list[Any], int]:
+    out: list[Any] = []
+    item: Any
+    while i < len(lines) and _is_item(lines[i], indent):
+        rest = lines[i][len(indent) + 2 :]
+        if lines[i] == indent + "-":
+            item, i = _sequence(lines, i + 1, indent + "  ")
+        elif _token(rest)[0] is not None:  # a mapping whose first key shares the "- " line
+            lines[i] = indent + "  " + rest
+            item, i = _mapping(lines, i, indent + "  ")
+        else:
+            item = _value(rest)
+            i += 1
+        out.append(item)
+    return out, i
 
 
 _OPEN_CLOSE = re.compile(r"[\[\]{}]")
