@@ -134,12 +134,20 @@ def check_metadata(value: Any, what: str = "metadata") -> dict[str, Any]:
             for k, item in v.items():
                 if not isinstance(k, str):
                     raise InvalidMetadataError(what, f"key {k!r} is not a str")
+                text(k)
                 walk(item, depth + 1)
         elif isinstance(v, (list, tuple)):
             for item in v:
                 walk(item, depth + 1)
-        elif not (v is None or isinstance(v, (str, int, float, bool))):
+        elif isinstance(v, str):
+            text(v)
+        elif not (v is None or isinstance(v, (int, float, bool))):
             raise InvalidMetadataError(what, f"{type(v).__name__} value {v!r:.60} is not allowed")
+
+    def text(v: str) -> None:
+        # a lone surrogate is not Unicode text: YAML (and UTF-8) cannot hold it
+        if _SURROGATE.search(v):
+            raise InvalidMetadataError(what, f"{v!r:.60} holds a lone surrogate (not valid text)")
 
     walk(value, 0)
     size = len(dumps(value))
@@ -194,6 +202,8 @@ def loads(data: bytes, path: str) -> Any:
 
 # -- the canonical form, read without ruamel -------------------------------------------------
 _INT = re.compile(r"-?[0-9]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _DECODER = json.JSONDecoder()
 
 
@@ -207,8 +217,8 @@ def _canonical_loads(text: str, data: bytes) -> Any:
     """
     if text == "{}\n":
         return {}
-    if not text.endswith("\n"):
-        return None
+    if not text.endswith("\n") or _SURROGATE_ESCAPE.search(text):
+        return None  # ruamel refuses lone surrogates: let it say so
     lines = text[:-1].split("\n")
     try:
         value, end = _mapping(lines, 0, "")

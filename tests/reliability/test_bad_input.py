@@ -467,7 +467,11 @@ def test_fifo_path_is_refused_without_hanging(setup, tmp_path, reliability_count
 # -- metadata that cannot be written faithfully --------------------------------------------
 
 
-@pytest.mark.parametrize("metadata", [{"k": object()}, {1: "int key"}], ids=["object", "int-key"])
+@pytest.mark.parametrize(
+    "metadata",
+    [{"k": object()}, {1: "int key"}, {"k": "a\ud800b"}, {"\udfff": 1}, {"k": ["ok", "\udc80"]}],
+    ids=["object", "int-key", "surrogate-value", "surrogate-key", "surrogate-in-list"],
+)
 def test_unserialisable_metadata_raises_gitreg_error(setup, metadata, reliability_counts) -> None:
     repo, client, _ = setup
     _expect_error(

@@ -249,21 +249,25 @@ def test_commit_with_a_stale_parent_never_overwrites(repo: Path) -> None:
     assert fsck(repo).returncode == 0  # the loser's objects may dangle; that is fine
 
 
-def test_ref_updates_write_the_loose_ref_in_place_in_gits_format(repo: Path) -> None:
+def test_ref_updates_rename_one_of_two_buffers_over_the_ref_in_gits_format(repo: Path) -> None:
     store = GitStore(repo)
     ref = repo / ".git" / "refs" / "heads" / "gitreg"
-    c1 = store.commit([Put("f", b"v1")], "1", None)
-    inode = ref.stat().st_ino
-    c2 = store.commit([Put("f", b"v2")], "2", c1)
-    assert ref.read_bytes() == c2.encode() + b"\n"  # exactly what git writes
-    assert ref.stat().st_ino == inode  # overwritten, not renamed over
+    head = store.commit([Put("f", b"v0")], "0", None)
+    inodes = set()
+    for i in range(1, 5):
+        head = store.commit([Put("f", f"v{i}".encode())], str(i), head)
+        assert ref.read_bytes() == head.encode() + b"\n"  # exactly what git writes
+        inodes.add(ref.stat().st_ino)
+        assert ref.stat().st_nlink == 2  # also this process's buffer in .git/gitreg/locks
+    assert len(inodes) == 2  # two buffers take turns: no inode made or freed per commit
     assert not ref.with_name("gitreg.lock").exists()
     # git's own update of the branch and gitreg's next one still interoperate
-    git(repo, "update-ref", "refs/heads/gitreg", c1, c2)
+    prev = git(repo, "rev-parse", "gitreg~1")
+    git(repo, "update-ref", "refs/heads/gitreg", prev, head)
     with pytest.raises(RefMovedError):
-        store.commit([Put("f", b"stale")], "stale", c2)
-    assert git(repo, "rev-parse", "gitreg") == c1
-    c3 = store.commit([Put("f", b"v3")], "3", c1)
+        store.commit([Put("f", b"stale")], "stale", head)
+    assert git(repo, "rev-parse", "gitreg") == prev
+    c3 = store.commit([Put("f", b"v9")], "9", prev)
     assert git(repo, "rev-parse", "gitreg") == c3
     assert_fsck_clean(repo)
 
@@ -275,8 +279,9 @@ def test_a_symbolic_registry_ref_is_updated_the_way_git_does(repo: Path) -> None
     via_symref = GitStore(repo)
     assert via_symref.head() == c1
     c2 = via_symref.commit([Put("f", b"v2")], "2", c1)
-    # not written into the symref file in place: git's rename path replaces it
-    assert git(repo, "rev-parse", "gitreg") == c2
+    # as git does: the target moves, the symbolic ref stays symbolic
+    assert git(repo, "symbolic-ref", "refs/heads/gitreg") == "refs/heads/real"
+    assert git(repo, "rev-parse", "real") == c2
     assert via_symref.snapshot().read("f") == b"v2"
     assert_fsck_clean(repo)
 
@@ -503,29 +508,31 @@ def test_the_ref_lock_is_a_link_to_this_processes_lock_file(repo: Path) -> None:
     store = GitStore(repo)
     c1 = store.commit([Put("f", b"v1")], "1", None)
     seen: list[tuple[int, int, bytes]] = []
-    real_write_in_place = refs._write_in_place
+    real_publish = refs._publish
 
-    def spy(path: str, lock: str, mine: int, old: str, new: str) -> bool:
+    def spy(w, path: str, new: str) -> None:  # type: ignore[no-untyped-def]
+        lock = path + ".lock"
         st = os.stat(lock)  # the lock as another process would see it, mid-update
         seen.append((st.st_ino, st.st_nlink, Path(lock).read_bytes()))
-        return real_write_in_place(path, lock, mine, old, new)
+        real_publish(w, path, new)
 
-    refs._write_in_place = spy  # type: ignore[assignment]
+    refs._publish = spy  # type: ignore[assignment]
     try:
         store.commit([Put("f", b"v2")], "2", c1)
     finally:
-        refs._write_in_place = real_write_in_place  # type: ignore[assignment]
-    own = repo / ".git" / "gitreg" / "locks" / f"{socket.gethostname()}.{os.getpid()}"
-    assert seen == [
-        (own.stat().st_ino, 2, f"gitreg pid={os.getpid()} host={socket.gethostname()}\n".encode())
-    ]
-    assert own.stat().st_nlink == 1  # released: only our own name is left
+        refs._publish = real_publish  # type: ignore[assignment]
+    owners = list((repo / ".git" / "gitreg" / "locks").glob("*.owner"))
+    assert len(owners) == 1
+    owner = owners[0]
+    host = socket.gethostname()
+    assert seen == [(owner.stat().st_ino, 2, f"gitreg pid={os.getpid()} host={host}\n".encode())]
+    assert owner.stat().st_nlink == 1  # released: only our own name is left
     assert not (repo / ".git" / "refs" / "heads" / "gitreg.lock").exists()
 
 
-def test_lock_files_of_dead_processes_are_swept_and_a_child_removes_its_own(
-    repo: Path,
-) -> None:
+def test_a_killed_writers_lock_is_recovered_even_when_its_pid_is_reused(repo: Path) -> None:
+    """Liveness is a flock held by the owner, not its pid: here the lock names this very
+    (live) process's pid, as after a container restart, yet its owner is gone."""
     import socket
     import sys
 
@@ -533,45 +540,90 @@ def test_lock_files_of_dead_processes_are_swept_and_a_child_removes_its_own(
     store.commit([Put("f", b"v1")], "1", None)
     locks = repo / ".git" / "gitreg" / "locks"
     locks.mkdir(parents=True, exist_ok=True)
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    planted = locks / f"{socket.gethostname()}.{int(dead.stdout)}"
-    planted.write_text(f"gitreg pid={int(dead.stdout)} host={socket.gethostname()}\n")
-    other_host = locks / "some-other-host.1"
+    dead = locks / "0123456789abcdef.owner"  # a lock file nobody holds a flock on
+    dead.write_text(f"gitreg pid={os.getpid()} host={socket.gethostname()}\n")
+    (locks / "0123456789abcdef.a").write_text("0" * 40 + "\n")
+    other_host = locks / "fedcba9876543210.owner"
     other_host.write_text("gitreg pid=1 host=some-other-host\n")
-    # a crashed writer's lock, taken by linking its lock file
-    os.link(planted, repo / ".git" / "refs" / "heads" / "gitreg.lock")
+    os.link(dead, repo / ".git" / "refs" / "heads" / "gitreg.lock")  # the killed writer's lock
 
     child = subprocess.run(
         [sys.executable, "-c", LOCK_SCRIPT, str(repo)], capture_output=True, text=True
     )
     assert child.returncode == 0, child.stderr
     assert GitStore(repo).snapshot().read("from-child") == b"x"  # the stale lock was broken
-    assert not planted.exists()  # swept: its process is gone
+    assert not dead.exists() and not (locks / "0123456789abcdef.a").exists()  # swept
     assert other_host.exists()  # another machine's: never touched
-    # the child removed its own at exit; ours (this test committed too) stays until we exit
-    assert sorted(p.name for p in locks.iterdir()) == sorted(
-        ["some-other-host.1", f"{socket.gethostname()}.{os.getpid()}"]
+    names = sorted(p.name for p in locks.iterdir())
+    # the child removed its own files at exit; ours (this test committed too) stay
+    assert [n for n in names if n.endswith(".owner")] == sorted(
+        ["fedcba9876543210.owner", *[p.name for p in locks.glob("*.owner") if p != other_host]]
     )
+    assert len([n for n in names if n.endswith(".owner")]) == 2
     assert_fsck_clean(repo)
+
+
+def test_a_lock_held_by_a_live_process_is_never_broken(repo: Path) -> None:
+    import sys
+
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom gitreg.stores.git import refs\n"
+            "w = refs._writer(sys.argv[1])\nimport os\n"
+            "os.link(w.owner, sys.argv[2])\nprint('held', flush=True)\ntime.sleep(30)\n",
+            str(repo / ".git"),
+            str(repo / ".git" / "refs" / "heads" / "gitreg.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        from gitreg.stores.git.refs import RefLockedError, cas_update
+
+        with pytest.raises(RefLockedError):
+            cas_update(str(repo / ".git"), "refs/heads/gitreg", c1, "0" * 40)
+        assert git(repo, "rev-parse", "gitreg") == c1
+        assert (repo / ".git" / "refs" / "heads" / "gitreg.lock").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_gits_own_lock_is_never_broken(repo: Path) -> None:
+    from gitreg.stores.git.refs import RefLockedError, cas_update
+
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    lock = repo / ".git" / "refs" / "heads" / "gitreg.lock"
+    lock.write_text(c1 + "\n")  # what git writes into its lock
+    os.utime(lock, (time.time() - 3600, time.time() - 3600))
+    with pytest.raises(RefLockedError):
+        cas_update(str(repo / ".git"), "refs/heads/gitreg", c1, "0" * 40)
+    assert lock.exists() and git(repo, "rev-parse", "gitreg") == c1
 
 
 def test_without_hard_links_the_lock_is_created_as_git_does(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import errno
+
     from gitreg.stores.git import refs
 
     def no_links(src: str, dst: str) -> None:
-        raise PermissionError(1, "Operation not permitted")
+        raise PermissionError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(refs.os, "link", no_links)
-    monkeypatch.setattr(refs, "_LOCK_FILES", {})
+    monkeypatch.setattr(refs, "_WRITERS", {})
     store = GitStore(repo)
     c1 = store.commit([Put("f", b"v1")], "1", None)
     c2 = store.commit([Put("f", b"v2")], "2", c1)
     assert git(repo, "rev-parse", "gitreg") == c2
-    assert refs._LOCK_FILES.get(store.common_dir, "missing") is None
+    assert refs._WRITERS.get(store.common_dir, "missing") is None
     assert not (repo / ".git" / "refs" / "heads" / "gitreg.lock").exists()
     assert_fsck_clean(repo)
 
@@ -591,4 +643,46 @@ def test_small_packs_are_rolled_up_as_commits_go(
     head = store.commit([Put("d/19", b"19")], "m", head)  # the 20th rolls them up
     assert len(list(pack_dir.glob("*.pack"))) < 5
     assert GitStore(repo).snapshot().read("d/7") == b"7"
+    assert_fsck_clean(repo)
+
+
+def test_a_pack_left_without_its_index_gets_one_before_the_ref_points_at_it(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer killed between the .pack and the .idx; the same commit made again (same
+    objects, same second) must not leave the branch pointing at unindexed objects."""
+    from gitreg.stores.git import packs
+
+    # one author line for every commit: the retried commit is byte-identical to the killed one
+    monkeypatch.setattr(
+        GitStore, "author", lambda self: b"A U Thor <a@example.com> 1700000000 +0000"
+    )
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    pack_dir = repo / ".git" / "objects" / "pack"
+    real = packs.write_file
+    calls: list[str] = []
+
+    def killed_before_idx(path: str, data: bytes, exclusive: bool = False) -> None:
+        calls.append(path)
+        if "tmp_idx_" in path:
+            raise KeyboardInterrupt  # stands in for the kill
+        real(path, data, exclusive)
+
+    packs.write_file = killed_before_idx  # type: ignore[assignment]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            store.commit([Put("g", b"x")], "2", c1)
+    finally:
+        packs.write_file = real  # type: ignore[assignment]
+    orphans = [p for p in pack_dir.glob("*.pack") if not p.with_suffix(".idx").exists()]
+    assert len(orphans) == 1
+    # the partial case too: cut the orphan short
+    data = orphans[0].read_bytes()
+    orphans[0].chmod(0o644)
+    orphans[0].write_bytes(data[: len(data) // 2])
+    c2 = GitStore(repo).commit([Put("g", b"x")], "2", c1)
+    assert orphans[0].exists()  # the same pack name: the retry met the orphan
+    assert all(p.with_suffix(".idx").exists() for p in pack_dir.glob("*.pack"))
+    assert GitStore(repo).snapshot(c2).read("g") == b"x"
     assert_fsck_clean(repo)

@@ -109,7 +109,14 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
     try:
         write_file(base + ".pack", body + pack_sum, exclusive=True)
     except FileExistsError:
-        return name  # the same objects were written before
+        # The same objects were written before, but maybe by a writer killed before its
+        # .idx (or still writing it): make sure the index exists before a ref points here.
+        if os.path.exists(base + ".idx"):
+            return name
+        if os.path.getsize(base + ".pack") != len(body) + len(pack_sum):  # cut short by a kill
+            tmp_pack = f"{pack_dir}/tmp_pack_{os.getpid()}_{id(objects)}"
+            write_file(tmp_pack, body + pack_sum)
+            os.replace(tmp_pack, base + ".pack")
     faults.point("pack")
     tmp = f"{pack_dir}/tmp_idx_{os.getpid()}_{id(objects)}"
     write_file(tmp, idx)

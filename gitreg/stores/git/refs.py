@@ -1,23 +1,23 @@
 """Reading refs and updating one with compare-and-swap, using git's `.lock` protocol.
 
-A lock is held by the existence of `<ref>.lock`, as git expects. gitreg takes it by
-hard-linking its own per-process lock file (`.git/gitreg/locks/<host>.<pid>`, holding
-`gitreg pid=N host=H`) to that name, and releases it by removing the link. A lock whose
-owner process is gone is stale and is recovered; a lock holding anything else (git's own)
-is stale once it is older than `STALE_SECONDS`.
+A lock is held by the existence of `<ref>.lock`, as git expects, so git and gitreg exclude
+each other. Each gitreg process keeps a lock file of its own in `.git/gitreg/locks/`
+(`<nonce>.owner`, holding `gitreg pid=N host=H`) and holds a shared `flock` on it for its
+whole life; it takes a ref lock by hard-linking that file to `<ref>.lock`. A recoverer
+treats a gitreg lock as stale only if it can take an exclusive `flock` on it, i.e. its
+owner has exited (pid numbers are not trusted: they are reused, and differ between
+containers). A lock without that content is git's, and is never broken.
 
-The update itself: when the loose ref file holds exactly the expected `<sha>\n`, the new
-sha (same length) is written over it in place, under the lock. Other cases (no loose file
-yet, a packed or symbolic ref) replace the ref by renaming a new file over it.
+The new value is written into one of two small buffer files the process keeps beside its
+lock file (the one that is not the ref now), and that file is renamed over the ref under a
+temporary second name: readers see the old or the new ref, never part of one.
 
-Why not create the lock and rename it over the ref, as git does: measured on an ext4 VM
-disk, renaming a just-written file over another makes ext4 flush it at once
-(`auto_da_alloc`, 5x the in-place write), and on ext4 without a journal every inode freed
-in the last 30 s is scanned again by each later file creation, so creating and freeing an
-inode per commit made saves slower the longer they ran (to 10 ms of kernel time each). The
-link takes no new inode and frees none. A 41-byte `pwrite` cannot be half done by a crash,
-but a reader could copy the page while it changes, so `read_ref` reads until two reads
-agree.
+Why this shape: measured on this project's VM (ext4 mounted without a journal), git's own
+way, a new lock file renamed over the ref, creates and frees an inode per commit and makes
+ext4 flush the file at once (`auto_da_alloc`). On ext4 without a journal every file
+creation then scans the inodes freed in the last ~30 s, so saves got slower the longer
+they ran (to 10 ms of kernel time each). Here a commit creates and frees no inode for the
+ref, and the buffers' blocks, once allocated, are rewritten in place.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import time
 from gitreg import faults
 
 log = logging.getLogger(__name__)
-STALE_SECONDS = 5.0
 _HOST = os.uname().nodename if hasattr(os, "uname") else __import__("socket").gethostname()
 _OWNER_RE = re.compile(r"gitreg pid=(\d+) host=(\S+)")
 
@@ -91,78 +90,129 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def lock_is_stale(lock: str, now: float | None = None) -> bool:
-    """True if `lock`'s owner is gone (or, for an anonymous lock, it is old)."""
+def _owner_gone(fd: int) -> bool:
+    """True if nobody holds a flock on the file open as `fd` (its owner process exited)."""
     try:
-        with open(lock, "rb") as f:
-            content = f.read(200).decode(errors="replace")
-        # ctime: taking a lock by hard link changes the link count, not the content
-        age = (now or time.time()) - os.stat(lock).st_ctime
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return True
+
+
+def _stale_inode(lock: str) -> int | None:
+    """The inode of `lock` if it is a gitreg lock whose owner is gone, else None."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
     except FileNotFoundError:
-        return False
-    m = _OWNER_RE.match(content)
-    if m is not None:
+        return None
+    try:
+        content = os.pread(fd, 200, 0).decode(errors="replace")
+        st = os.fstat(fd)
+        m = _OWNER_RE.match(content)
+        if m is None:
+            return None  # git's (or another tool's) lock: never broken by gitreg
         if m.group(2) != _HOST:
-            return age > 3600  # another machine sharing this directory: be patient
-        return not pid_alive(int(m.group(1)))
-    return age > STALE_SECONDS
+            # another machine sharing this directory: flock may not reach it; be patient
+            return st.st_ino if time.time() - st.st_ctime > 3600 else None
+        return st.st_ino if _owner_gone(fd) else None
+    finally:
+        os.close(fd)
 
 
-def break_stale_lock(lock: str) -> bool:
-    """Remove `lock` if it is stale; True if it was removed."""
-    if not lock_is_stale(lock):
+def break_stale_lock(common_dir: str, lock: str) -> bool:
+    """Remove `lock` if its owner is gone; True if it was removed."""
+    judged = _stale_inode(lock)
+    if judged is None:
         return False
-    aside = f"{lock}.stale.{os.getpid()}"
+    folder = _locks_folder(common_dir)
+    os.makedirs(folder, exist_ok=True)
+    aside = os.path.join(folder, f"stale-{os.getpid()}-{threading.get_ident()}")
     try:
         os.rename(lock, aside)  # atomic: only one recoverer wins
     except FileNotFoundError:
         return False
-    # If a fresh lock was taken between the check and the rename, its holder finds its lock
-    # gone at rename time and retries (cas_update turns that into RefMovedError).
-    os.unlink(aside)
+    try:
+        if os.stat(aside).st_ino != judged:
+            # a live writer took the lock between the check and the rename: give it back
+            try:
+                os.link(aside, lock)
+            except FileExistsError:
+                pass  # someone else holds it now; the writer we displaced will notice
+            return False
+    finally:
+        os.unlink(aside)
     log.warning("removed stale lock %s", lock)
     return True
 
 
-# common dir -> (pid, lock file path, its inode), or None where hard links do not work
-_LOCK_FILES: dict[str, tuple[int, str, int] | None] = {}
-_LOCK_FILES_GUARD = threading.Lock()
+def _locks_folder(common_dir: str) -> str:
+    return os.path.join(common_dir, "gitreg", "locks")
 
 
-def _owner() -> bytes:
-    return f"gitreg pid={os.getpid()} host={_HOST}\n".encode()
+class _Writer:
+    """This process's lock file and two ref buffers in one repository's locks folder."""
 
-
-def _lock_file(common_dir: str) -> tuple[str, int] | None:
-    """This process's lock file in `common_dir` (made on first use), or None if hard links
-    are not available there."""
-    pid = os.getpid()
-    with _LOCK_FILES_GUARD:
-        known = _LOCK_FILES.get(common_dir, (0, "", 0))
-        if known is None:
-            return None
-        if known[0] == pid and os.path.exists(known[1]):
-            return known[1], known[2]
-        folder = os.path.join(common_dir, "gitreg", "locks")
-        os.makedirs(folder, exist_ok=True)
-        _remove_dead_lock_files(folder)
-        path = os.path.join(folder, f"{_HOST}.{pid}")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    def __init__(self, common_dir: str) -> None:
+        self.pid = os.getpid()
+        self.folder = _locks_folder(common_dir)
+        os.makedirs(self.folder, exist_ok=True)
+        _remove_dead_writers(self.folder)
+        self.base = os.path.join(self.folder, os.urandom(8).hex())
+        self.owner = self.base + ".owner"
+        self.fd = os.open(self.owner, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            os.write(fd, _owner())
-            ino = os.fstat(fd).st_ino
+            import fcntl
+
+            fcntl.flock(self.fd, fcntl.LOCK_SH)  # held until this process exits
+        except ImportError:  # pragma: no cover - not on POSIX
+            pass
+        os.write(self.fd, f"gitreg pid={self.pid} host={_HOST}\n".encode())
+        self.ino = os.fstat(self.fd).st_ino
+        self.buffers = [self.base + ".a", self.base + ".b"]
+        for path in self.buffers:
+            with open(path, "wb") as f:
+                f.write(b"0" * 40 + b"\n")
+        self.mutex = threading.Lock()  # one ref update at a time per process
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        if os.getpid() != self.pid:
+            return  # a forked child: the files are the parent's
+        for path in (*self.buffers, self.base + ".tmp", self.owner):
+            _remove_quietly(path)
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def _remove_dead_writers(folder: str) -> None:
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if name.startswith("stale-"):
+            _remove_quietly(path)  # left by a recoverer killed mid-way
+            continue
+        if not name.endswith(".owner"):
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            gone = _owner_gone(fd) and os.pread(fd, 200, 0).decode(errors="replace").endswith(
+                f"host={_HOST}\n"
+            )
         finally:
             os.close(fd)
-        _LOCK_FILES[common_dir] = (pid, path, ino)
-        atexit.register(_remove_quietly, path)
-        return path, ino
-
-
-def _remove_dead_lock_files(folder: str) -> None:
-    for name in os.listdir(folder):
-        host, _, pid = name.rpartition(".")
-        if host == _HOST and pid.isdigit() and not pid_alive(int(pid)):
-            _remove_quietly(os.path.join(folder, name))
+        if gone:
+            base = path[: -len(".owner")]
+            for suffix in (".a", ".b", ".tmp", ".owner"):
+                _remove_quietly(base + suffix)
 
 
 def _remove_quietly(path: str) -> None:
@@ -172,61 +222,127 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def _acquire(common_dir: str, path: str, lock: str) -> int:
-    """Take `lock`; returns the inode that proves it is ours. RefLockedError if held."""
+# common dir -> this process's writer there, or None where hard links do not work
+_WRITERS: dict[str, _Writer | None] = {}
+_WRITERS_GUARD = threading.Lock()
+_FALLBACK_MUTEX = threading.Lock()
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+def _reset_after_fork() -> None:
+    global _WRITERS_GUARD, _FALLBACK_MUTEX
+    _WRITERS.clear()
+    _WRITERS_GUARD = threading.Lock()
+    _FALLBACK_MUTEX = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _writer(common_dir: str) -> _Writer | None:
+    with _WRITERS_GUARD:
+        if common_dir in _WRITERS:
+            w = _WRITERS[common_dir]
+            if w is None or os.path.exists(w.owner):
+                return w
+        w = _Writer(common_dir)
+        _WRITERS[common_dir] = w
+        return w
+
+
+def _resolve(common_dir: str, ref: str) -> str:
+    """The ref a loose symbolic ref points at (git locks and updates the target)."""
+    for _ in range(5):
+        try:
+            with open(os.path.join(common_dir, ref), "rb") as f:
+                head = f.read(512)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return ref
+        if not head.startswith(b"ref: "):
+            return ref
+        ref = head[5:].strip().decode()
+    return ref
+
+
+def _acquire(common_dir: str, path: str, lock: str, w: _Writer | None) -> tuple[int, int]:
+    """Take `lock`; returns (the inode that proves it is ours, an fd to close on release or
+    -1). RefLockedError if it is held."""
     for _ in range(3):
         try:
+            if w is not None:
+                os.link(w.owner, lock)
+                return w.ino, -1
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
             try:
-                mine = _lock_file(common_dir)
-            except OSError:
-                mine = None
-            if mine is not None:
-                try:
-                    os.link(mine[0], lock)
-                    return mine[1]
-                except FileExistsError:
-                    raise
-                except FileNotFoundError:
-                    if not os.path.exists(mine[0]):  # removed under us: make it again
-                        continue
-                    raise
-                except OSError:  # no hard links on this filesystem: create the lock instead
-                    with _LOCK_FILES_GUARD:
-                        _LOCK_FILES[common_dir] = None
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            try:
-                os.write(fd, _owner())
-                return os.fstat(fd).st_ino
-            finally:
-                os.close(fd)
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_SH)  # alive while held: see _owner_gone
+            except ImportError:  # pragma: no cover - not on POSIX
+                pass
+            os.write(fd, f"gitreg pid={os.getpid()} host={_HOST}\n".encode())
+            return os.fstat(fd).st_ino, fd
         except FileNotFoundError:  # the ref's folder does not exist yet
             os.makedirs(os.path.dirname(path), exist_ok=True)
         except FileExistsError:
-            if not break_stale_lock(lock):
+            if not break_stale_lock(common_dir, lock):
                 raise RefLockedError(lock) from None
     raise RefLockedError(lock)
 
 
 def cas_update(common_dir: str, ref: str, old: str | None, new: str) -> None:
     """Point `ref` at `new` if it still points at `old` (None: must not exist)."""
+    ref = _resolve(common_dir, ref)
     path = os.path.join(common_dir, ref)
     lock = path + ".lock"
-    mine = _acquire(common_dir, path, lock)
     try:
-        if old is not None and _write_in_place(path, lock, mine, old, new):
-            return
-        current = read_ref(common_dir, ref)
-        if current != old:
-            raise RefMovedError(f"{ref} is at {current}, expected {old}")
-        faults.point("locked")
-        _check_still_ours(lock, mine)
-        tmp = os.path.join(common_dir, "gitreg", f"ref-{os.getpid()}-{threading.get_ident()}.tmp")
-        os.makedirs(os.path.dirname(tmp), exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(new.encode() + b"\n")
-        os.replace(tmp, path)
+        w = _writer(common_dir)
+    except OSError:
+        w = None
+    with w.mutex if w is not None else _FALLBACK_MUTEX:
+        try:
+            mine, held = _acquire(common_dir, path, lock, w)
+        except OSError as e:
+            if w is None or e.errno not in _NO_LINKS:
+                raise
+            with _WRITERS_GUARD:  # no hard links on this filesystem: create locks instead
+                _WRITERS[common_dir] = None
+            return cas_update(common_dir, ref, old, new)
+        try:
+            current = read_ref(common_dir, ref)
+            if current != old:
+                raise RefMovedError(f"{ref} is at {current}, expected {old}")
+            faults.point("locked")
+            _check_still_ours(lock, mine)
+            if w is not None:
+                _publish(w, path, new)
+            else:
+                tmp = f"{lock}.{os.getpid()}.new.lock"  # a name git skips when listing refs
+                with open(tmp, "wb") as f:
+                    f.write(new.encode() + b"\n")
+                os.replace(tmp, path)
+        finally:
+            _remove_own_lock(lock, mine)
+            if held >= 0:
+                os.close(held)
+
+
+def _publish(w: _Writer, path: str, new: str) -> None:
+    """Write `new` into the buffer that is not the ref now, and rename it over the ref."""
+    try:
+        current = os.stat(path).st_ino
+    except FileNotFoundError:
+        current = -1
+    spare = next(b for b in w.buffers if os.stat(b).st_ino != current)
+    fd = os.open(spare, os.O_WRONLY)
+    try:
+        os.pwrite(fd, new.encode() + b"\n", 0)
     finally:
-        _remove_own_lock(lock, mine)
+        os.close(fd)
+    tmp = w.base + ".tmp"
+    _remove_quietly(tmp)
+    os.link(spare, tmp)
+    os.replace(tmp, path)
 
 
 def _check_still_ours(lock: str, mine: int) -> None:
@@ -236,31 +352,6 @@ def _check_still_ours(lock: str, mine: int) -> None:
             raise RefMovedError(f"lost {lock}")
     except FileNotFoundError:
         raise RefMovedError(f"lost {lock}") from None
-
-
-def _write_in_place(path: str, lock: str, mine: int, old: str, new: str) -> bool:
-    """With the lock held: overwrite the loose ref if it holds exactly `old`.
-
-    False when the ref is not a plain loose `<sha>\\n` file (the caller renames instead);
-    RefMovedError when it holds another sha.
-    """
-    try:
-        rfd = os.open(path, os.O_RDWR)
-    except (FileNotFoundError, IsADirectoryError):
-        return False
-    try:
-        expected = old.encode() + b"\n"
-        current = os.pread(rfd, 4096, 0)
-        if current != expected:
-            if len(current) == len(expected) and current[:-1].isalnum():
-                raise RefMovedError(f"{path} is at {current.decode().strip()}, expected {old}")
-            return False
-        faults.point("locked")
-        _check_still_ours(lock, mine)
-        os.pwrite(rfd, new.encode() + b"\n", 0)
-        return True
-    finally:
-        os.close(rfd)
 
 
 def _remove_own_lock(lock: str, mine: int) -> None:
