@@ -128,11 +128,11 @@ def scratch(parent: str | None) -> Iterator[str]:
     """A temp dir for scratch repos, removed on exit.
 
     By default it is made inside one reused `<system temp>/gitreg-bench` folder rather than
-    directly in the system temp dir. The disk is written back (`os.sync`) before the run
-    and after the removal: on ext4 without a journal (this VM's root filesystem), each file
-    creation scans past every inode freed in the last ~30 s that is not yet written back,
-    so the thousands of files an earlier run removed would slow the small writes measured
-    here by milliseconds each for half a minute.
+    directly in the system temp dir. Dirty pages are written back (`os.sync`) before the
+    run and after the removal, so one run's write-back does not land on the next. (On ext4
+    without a journal, this VM's root filesystem, each file creation also scans the inodes
+    freed in the last ~30 s: a run started right after another removed its repos is slower
+    for that half minute; writing back does not change that, only time does.)
     """
     if parent is None:
         root = Path(tempfile.gettempdir()) / "gitreg-bench"
