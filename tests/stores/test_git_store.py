@@ -686,3 +686,41 @@ def test_a_pack_left_without_its_index_gets_one_before_the_ref_points_at_it(
     assert all(p.with_suffix(".idx").exists() for p in pack_dir.glob("*.pack"))
     assert GitStore(repo).snapshot(c2).read("g") == b"x"
     assert_fsck_clean(repo)
+
+
+def test_two_branches_written_by_one_process_keep_their_own_commits(repo: Path) -> None:
+    prod = GitStore(repo, branch="prod")
+    staging = GitStore(repo, branch="staging")
+    p = s = None
+    for i in range(6):
+        p = prod.commit([Put("f", f"prod {i}".encode())], f"p{i}", p)
+        s = staging.commit([Put("f", f"staging {i}".encode())], f"s{i}", s)
+        assert git(repo, "rev-parse", "prod") == p
+        assert git(repo, "rev-parse", "staging") == s
+    assert git(repo, "show", "prod:f") == "prod 5"
+    assert git(repo, "show", "staging:f") == "staging 5"
+    assert_fsck_clean(repo)
+
+
+def test_a_forked_child_does_not_keep_a_killed_parents_lock_alive(repo: Path) -> None:
+    import sys
+
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"v1")], "1", None)
+    script = (
+        "import os, sys, time\n"
+        "from gitreg.stores.git import refs\n"
+        "w = refs._writer(sys.argv[1])\n"
+        "os.link(w.owner, sys.argv[2])\n"  # holds the lock...
+        "if os.fork() == 0:\n"
+        "    time.sleep(20)\n"  # ...a forked worker lives on...
+        "    os._exit(0)\n"
+        "os._exit(0)\n"  # ...and the parent dies holding it
+    )
+    lock = repo / ".git" / "refs" / "heads" / "gitreg.lock"
+    subprocess.run([sys.executable, "-c", script, str(repo / ".git"), str(lock)], check=True)
+    assert lock.exists()
+    t0 = time.monotonic()
+    c2 = GitStore(repo).commit([Put("f", b"v2")], "2", c1)  # recovers at once
+    assert time.monotonic() - t0 < 5
+    assert git(repo, "rev-parse", "gitreg") == c2

@@ -204,9 +204,9 @@ def _remove_dead_writers(folder: str) -> None:
         except FileNotFoundError:
             continue
         try:
-            gone = _owner_gone(fd) and os.pread(fd, 200, 0).decode(errors="replace").endswith(
-                f"host={_HOST}\n"
-            )
+            # content first: a new owner file is flocked before its content is written
+            ours = os.pread(fd, 200, 0).decode(errors="replace").endswith(f"host={_HOST}\n")
+            gone = ours and _owner_gone(fd)
         finally:
             os.close(fd)
         if gone:
@@ -231,6 +231,12 @@ _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOT
 
 def _reset_after_fork() -> None:
     global _WRITERS_GUARD, _FALLBACK_MUTEX
+    for w in _WRITERS.values():
+        if w is not None:
+            try:
+                os.close(w.fd)  # else the parent's flock lives on in the child (never unlock it)
+            except OSError:
+                pass
     _WRITERS.clear()
     _WRITERS_GUARD = threading.Lock()
     _FALLBACK_MUTEX = threading.Lock()
@@ -328,12 +334,19 @@ def cas_update(common_dir: str, ref: str, old: str | None, new: str) -> None:
 
 
 def _publish(w: _Writer, path: str, new: str) -> None:
-    """Write `new` into the buffer that is not the ref now, and rename it over the ref."""
-    try:
-        current = os.stat(path).st_ino
-    except FileNotFoundError:
-        current = -1
-    spare = next(b for b in w.buffers if os.stat(b).st_ino != current)
+    """Write `new` into a buffer that is no ref now, and rename it over the ref."""
+    spare = next((b for b in w.buffers if os.stat(b).st_nlink == 1), None)
+    if spare is None:
+        # Both buffers are refs now (this process updates more than one ref): leave the one
+        # that is not this ref to its ref and start a fresh buffer under its name.
+        try:
+            current = os.stat(path).st_ino
+        except FileNotFoundError:
+            current = -1
+        spare = next(b for b in w.buffers if os.stat(b).st_ino != current)
+        os.unlink(spare)
+        with open(spare, "wb") as f:
+            f.write(b"0" * 40 + b"\n")
     fd = os.open(spare, os.O_WRONLY)
     try:
         os.pwrite(fd, new.encode() + b"\n", 0)
