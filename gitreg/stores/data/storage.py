@@ -116,6 +116,11 @@ def _link(src: str, dest: str) -> None:
         os.link(src, dest)
 
 
+def _stat_key(st: os.stat_result) -> str:
+    """What a record keys on: a file with the same inode, size and mtime was not changed."""
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+
+
 def _write_new(dest: str, data: bytes) -> None:
     """Write an object file under a temp name, then rename it into place."""
     tmp = _tmp_name(dest)
@@ -237,20 +242,13 @@ class DataStore:
         """The md5 recorded for `src` when it had exactly this (inode, size, mtime)."""
         try:
             with open(self._state_path(src)) as f:
-                ino, size, mtime, oid = f.read().split()
-        except (FileNotFoundError, ValueError):
+                key, _, oid = f.read().rpartition(" ")
+        except FileNotFoundError:
             return None
-        if (int(ino), int(size), int(mtime)) != (st.st_ino, st.st_size, st.st_mtime_ns):
-            return None
-        return oid
+        return oid if key == _stat_key(st) and oid else None
 
     def _remember_hash(self, src: str, st: os.stat_result, oid: str) -> None:
-        path = self._state_path(src)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = _tmp_name(path)
-        with open(tmp, "w") as f:
-            f.write(f"{st.st_ino} {st.st_size} {st.st_mtime_ns} {oid}")
-        os.replace(tmp, path)
+        _write_new(self._state_path(src), f"{_stat_key(st)} {oid}".encode())
 
     def add_file(self, src: str, progress: Progress | None = None) -> StoredObject:
         """Hash `src` and copy it into the cache in one read; a big file that has not
@@ -449,19 +447,14 @@ class DataStore:
         st = os.stat(path)
         if st.st_size < VERIFY_RECORD_MIN:
             return  # re-hashing a small object costs less than keeping a record
-        rec = self._verified_path(oid)
-        os.makedirs(os.path.dirname(rec), exist_ok=True)
-        tmp = _tmp_name(rec)
-        with open(tmp, "w") as f:
-            f.write(f"{st.st_ino} {st.st_size} {st.st_mtime_ns}")
-        os.replace(tmp, rec)
+        _write_new(self._verified_path(oid), _stat_key(st).encode())
 
     def _is_verified(self, oid: str, st: os.stat_result) -> bool:
         if st.st_size < VERIFY_RECORD_MIN:
             return False
         try:
             with open(self._verified_path(oid)) as f:
-                return f.read() == f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+                return f.read() == _stat_key(st)
         except FileNotFoundError:
             return False
 
