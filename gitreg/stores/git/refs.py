@@ -58,7 +58,9 @@ def read_ref(common_dir: str, ref: str) -> str | None:
                 again = os.pread(fd, 4096, 0)
                 if again == value:
                     break
-                value = again  # read while a writer changed it: read until stable
+                # a writer reuses a buffer two updates after it stopped being the ref: a
+                # reader that opened it just before then could see it change
+                value = again
         except IsADirectoryError:
             value = None
         finally:
@@ -80,14 +82,6 @@ def read_ref(common_dir: str, ref: str) -> str | None:
     except FileNotFoundError:
         pass
     return None
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError as e:
-        return e.errno == errno.EPERM
-    return True
 
 
 def _owner_gone(fd: int) -> bool:
@@ -154,6 +148,25 @@ def _locks_folder(common_dir: str) -> str:
     return os.path.join(common_dir, "gitreg", "locks")
 
 
+def _create_lock_file(path: str) -> int:
+    """Create `path` holding this process's owner line; returns its fd, on which a shared
+    flock is held while it stays open (what tells a recoverer the owner is alive)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    except ImportError:  # pragma: no cover - not on POSIX
+        pass
+    os.write(fd, f"gitreg pid={os.getpid()} host={_HOST}\n".encode())
+    return fd
+
+
+def _new_buffer(path: str) -> None:
+    with open(path, "wb") as f:
+        f.write(b"0" * 40 + b"\n")  # a ref's length: later values are written over it
+
+
 class _Writer:
     """This process's lock file and two ref buffers in one repository's locks folder."""
 
@@ -164,19 +177,11 @@ class _Writer:
         _remove_dead_writers(self.folder)
         self.base = os.path.join(self.folder, os.urandom(8).hex())
         self.owner = self.base + ".owner"
-        self.fd = os.open(self.owner, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            import fcntl
-
-            fcntl.flock(self.fd, fcntl.LOCK_SH)  # held until this process exits
-        except ImportError:  # pragma: no cover - not on POSIX
-            pass
-        os.write(self.fd, f"gitreg pid={self.pid} host={_HOST}\n".encode())
+        self.fd = _create_lock_file(self.owner)  # open (and flocked) until this process exits
         self.ino = os.fstat(self.fd).st_ino
         self.buffers = [self.base + ".a", self.base + ".b"]
         for path in self.buffers:
-            with open(path, "wb") as f:
-                f.write(b"0" * 40 + b"\n")
+            _new_buffer(path)
         self.mutex = threading.Lock()  # one ref update at a time per process
         atexit.register(self.close)
 
@@ -279,14 +284,7 @@ def _acquire(common_dir: str, path: str, lock: str, w: _Writer | None) -> tuple[
             if w is not None:
                 os.link(w.owner, lock)
                 return w.ino, -1
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-            try:
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_SH)  # alive while held: see _owner_gone
-            except ImportError:  # pragma: no cover - not on POSIX
-                pass
-            os.write(fd, f"gitreg pid={os.getpid()} host={_HOST}\n".encode())
+            fd = _create_lock_file(lock)
             return os.fstat(fd).st_ino, fd
         except FileNotFoundError:  # the ref's folder does not exist yet
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -345,8 +343,7 @@ def _publish(w: _Writer, path: str, new: str) -> None:
             current = -1
         spare = next(b for b in w.buffers if os.stat(b).st_ino != current)
         os.unlink(spare)
-        with open(spare, "wb") as f:
-            f.write(b"0" * 40 + b"\n")
+        _new_buffer(spare)
     fd = os.open(spare, os.O_WRONLY)
     try:
         os.pwrite(fd, new.encode() + b"\n", 0)
