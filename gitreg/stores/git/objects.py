@@ -89,10 +89,10 @@ class ObjectStore:
             keys: list[bytes] = []
             lines: list[bytes] = []
         else:
-            current = self.read_tree(base)
-            # The tree being replaced is rarely read again: drop it, so the cache keeps the
-            # current trees (a version bucket touched every few hundred saves stays in).
-            cached = self._trees.pop(base, None) or [current, None, None]
+            # The tree being replaced is rarely read again: taken out of the cache, not put
+            # back, so the cache keeps the current trees (a version bucket touched every few
+            # hundred saves stays in).
+            cached = self._take_tree(base)
             entries = dict(cached[0])
             if cached[1] is None:
                 cached[1], cached[2] = _sorted_lines(cached[0])
@@ -147,14 +147,19 @@ class ObjectStore:
         return data
 
     def read_tree(self, sha: str) -> Tree:
+        cached = self._take_tree(sha)
+        self._remember_tree(sha, cached)  # back in, as the most recently used
+        return cached[0]  # type: ignore[no-any-return]
+
+    def _take_tree(self, sha: str) -> list[Any]:
+        """A tree's cache entry, taken out of the cache (parsed if it was not there)."""
         cached = self._trees.pop(sha, None)
         if cached is None:
             kind, data = self.read_raw(sha)
             if kind != b"tree":
                 raise ValueError(f"object {sha} is a {kind.decode()}, not a tree")
             cached = [_parse_tree(data), None, None]
-        self._remember_tree(sha, cached)
-        return cached[0]  # type: ignore[no-any-return]
+        return cached
 
     def commit_tree(self, sha: str) -> str:
         tree = self._commits.get(sha)
