@@ -6,6 +6,7 @@ import hashlib
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test User",
@@ -87,3 +88,15 @@ def registry_state(repo: Path) -> tuple[str, str, list[str]]:
         else []
     )
     return refs, index, files
+
+
+def assert_one_line_error(res: Any, *needles: str) -> str:
+    """A CLI user error: exit 1, nothing on stdout, one `gitreg: error:` line naming `needles`."""
+    assert res.exit_code == 1, (res.exit_code, res.stdout, res.stderr, res.exception)
+    assert res.stdout == ""
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("gitreg: error: ")
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return str(lines[0])

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from helpers import registry_state
+from helpers import assert_one_line_error, registry_state
 
 from gitreg import Client, GitregError, Model, ModelStages, pipeline, step
 from gitreg.cli.main import cli
@@ -38,17 +38,6 @@ def stages(model: str = "staged") -> dict[str, str | None]:
 
 def invoke(runner: CliRunner, *args: str) -> Result:
     return runner.invoke(cli, list(args), env=WIDE)
-
-
-def assert_one_line_error(res: Result, *needles: str) -> str:
-    assert res.exit_code == 1, (res.exit_code, res.stdout, res.stderr, res.exception)
-    assert res.stdout == ""
-    lines = res.stderr.splitlines()
-    assert len(lines) == 1, res.stderr
-    assert lines[0].startswith("gitreg: error: ")
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 # --------------------------------------------------------------------------- Python API

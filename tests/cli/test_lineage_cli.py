@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import pytest
 from click.testing import CliRunner, Result
+from helpers import assert_one_line_error
 
 from gitreg import ArtifactConfig, ArtifactType, Client, Model, pipeline, save_artifact, step
 from gitreg.cli.main import cli
@@ -60,16 +61,6 @@ def ok(res: Result) -> Result:
     assert res.exit_code == 0, (res.exit_code, res.stdout, res.stderr, res.exception)
     assert "Traceback" not in res.stdout + res.stderr
     return res
-
-
-def assert_one_line_error(res: Result, *needles: str) -> None:
-    assert res.exit_code == 1, (res.exit_code, res.stdout, res.stderr, res.exception)
-    assert res.stdout == ""
-    lines = res.stderr.splitlines()
-    assert len(lines) == 1, res.stderr
-    assert lines[0].startswith("gitreg: error: ")
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
 
 
 @pytest.fixture
