@@ -483,6 +483,15 @@ def test_unserialisable_metadata_raises_gitreg_error(setup, metadata, reliabilit
     )
 
 
+@pytest.fixture
+def registry(tmp_path: Path) -> tuple[Path, Client]:
+    """A fresh, initialised registry of its own."""
+    repo = make_repo(tmp_path / "repo")
+    client = Client(repo)
+    client.init()
+    return repo, client
+
+
 def _save_then_read_fresh(client: Client, repo: Path, metadata: dict[str, Any]) -> dict[str, Any]:
     """Save with `metadata`; then, if the save was accepted, read it back in a fresh client
     (no parse cache) and check the registry is still valid."""
@@ -509,36 +518,28 @@ def _save_then_read_fresh(client: Client, repo: Path, metadata: dict[str, Any]) 
     ids=["del", "c1", "ufffe", "u2028-key"],
 )
 def test_metadata_with_control_characters_stays_readable(
-    tmp_path, metadata, reliability_counts
+    registry, metadata, reliability_counts
 ) -> None:
-    repo = make_repo(tmp_path / "repo")
-    client = Client(repo)
-    client.init()
+    repo, client = registry
     reliability_counts.add("hostile inputs")
     assert _save_then_read_fresh(client, repo, metadata) == metadata
 
 
-def test_metadata_with_nel_round_trips(tmp_path, reliability_counts) -> None:
-    repo = make_repo(tmp_path / "repo")
-    client = Client(repo)
-    client.init()
+def test_metadata_with_nel_round_trips(registry, reliability_counts) -> None:
+    repo, client = registry
     reliability_counts.add("hostile inputs")
     assert _save_then_read_fresh(client, repo, {"note": "a\x85b"}) == {"note": "a\x85b"}
 
 
-def test_oversized_metadata_is_refused_or_readable(tmp_path, reliability_counts) -> None:
-    repo = make_repo(tmp_path / "repo")
-    client = Client(repo)
-    client.init()
+def test_oversized_metadata_is_refused_or_readable(registry, reliability_counts) -> None:
+    repo, client = registry
     reliability_counts.add("hostile inputs")
     big = {"blob": "x" * (1 << 20)}
     assert _save_then_read_fresh(client, repo, big) == big
 
 
-def test_nan_and_inf_metadata_round_trip(tmp_path, reliability_counts) -> None:
-    repo = make_repo(tmp_path / "repo")
-    client = Client(repo)
-    client.init()
+def test_nan_and_inf_metadata_round_trip(registry, reliability_counts) -> None:
+    repo, client = registry
     reliability_counts.add("hostile inputs")
     got = _save_then_read_fresh(client, repo, {"inf": float("inf"), "nan": float("nan")})
     assert got["inf"] == float("inf")
