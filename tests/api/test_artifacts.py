@@ -176,12 +176,19 @@ def test_dvc_get_returns_the_saved_bytes(repo: Path, tmp_path: Path) -> None:
     src_file.write_bytes(data)
     f = save_artifact(src_file, "dvc-file")
     d = save_artifact(make_tree(tmp_path / "dataset", FOLDER), "dvc-folder")
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATER": "1"}
     procs = [
         subprocess.Popen(
             [DVC, "get", str(repo), art.data_path, "--rev", "gitreg", "-o", out],
             cwd=tmp_path,
-            env=env,
+            # DVC keeps a SQLite index in a machine-wide site cache; two dvc
+            # processes at once (these two, or another xdist worker's) can get
+            # "database is locked" from DVC itself, so each gets its own.
+            env={
+                **os.environ,
+                "DVC_NO_ANALYTICS": "1",
+                "DVC_NO_UPDATER": "1",
+                "DVC_SITE_CACHE_DIR": str(tmp_path / f"dvc-site-{out}"),
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
