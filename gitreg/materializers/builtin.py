@@ -539,7 +539,7 @@ class PydanticMaterializer(_RemembersExtra):
     """pydantic v2 models as their JSON (model_dump_json / model_validate_json)."""
 
     name = "pydantic"
-    associated_types = ()  # register_all() adds pydantic.BaseModel
+    associated_types = ()  # matched lazily: a pydantic model means pydantic is imported
     artifact_type = ArtifactType.DATA
     file_name = "model.json"
 
@@ -707,16 +707,12 @@ class CloudpickleMaterializer(_RemembersExtra):
 
 
 def register_all() -> None:
-    """Register every built-in materializer (numpy and pandas lazily, via `matches`)."""
+    """Register every built-in materializer (numpy, pandas and pydantic lazily, via `matches`)."""
     register_materializer(BuiltinJSONMaterializer)
     register_materializer(BytesMaterializer)
     register_materializer(PathMaterializer)
     register_materializer(NumpyMaterializer)
     register_materializer(PandasMaterializer)
     register_materializer(CloudpickleMaterializer)
-    try:
-        from pydantic import BaseModel
-    except ImportError:  # pragma: no cover - pydantic is a dependency
-        register_materializer(PydanticMaterializer)
-    else:
-        register_materializer(PydanticMaterializer, BaseModel)
+    # matched lazily too: importing pydantic would cost a fresh process ~150 ms
+    register_materializer(PydanticMaterializer)

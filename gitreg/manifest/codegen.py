@@ -1,0 +1,198 @@
+"""Compile the pydantic models of `models.py` into `_generated.py`.
+
+    python -m gitreg.manifest.codegen           # rewrite gitreg/manifest/_generated.py
+    python -m gitreg.manifest.codegen --check   # exit 1 if it is out of date
+
+For each model, `_generated.py` holds a plain `Record` subclass (the same name, fields and
+properties) and the model's pydantic-core schema with every class in it replaced by its
+record class. Run it after editing `models.py` or upgrading pydantic; the file records the
+pydantic-core version it was made with, and gitreg rebuilds the schemas in memory (the same
+`compile_schemas`) when another version is installed.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+TARGET = Path(__file__).with_name("_generated.py")
+
+# module-level names `_generated.py` may refer to, besides its own record classes
+_IMPORTS = (
+    "from typing import Any, Literal\n\n"
+    "from gitreg.enums import ArtifactType, LinkKind\n"
+    "from gitreg.manifest.record import Record\n"
+)
+
+
+def _model_classes() -> list[type]:
+    """The pydantic models to compile, in definition order (nested ones before their users)."""
+    from pydantic import BaseModel
+
+    from gitreg.manifest import models
+
+    return [
+        v
+        for k, v in vars(models).items()
+        if isinstance(v, type)
+        and issubclass(v, BaseModel)
+        and v.__module__ == models.__name__
+        and not k.startswith("_")
+        and v is not models.Versioned
+    ]
+
+
+def _core_schema(model: Any) -> Any:
+    model.model_rebuild()
+    return model.__pydantic_core_schema__
+
+
+def _transform(node: Any, classes: dict[type, type]) -> Any:
+    """The schema with pydantic-only keys dropped and model classes swapped for records."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "metadata":  # json-schema hooks (callables), unused by validation
+                continue
+            if k in ("ref", "schema_ref") and isinstance(v, str):
+                v = re.sub(r":\d+$", "", v)  # drop the id() pydantic appends
+            if k == "fields" and isinstance(v, dict):  # field names, which may be "metadata"
+                out[k] = {name: _transform(f, classes) for name, f in v.items()}
+            else:
+                out[k] = _transform(v, classes)
+        return out
+    if isinstance(node, list):
+        return [_transform(v, classes) for v in node]
+    if isinstance(node, type) and node in classes:
+        return classes[node]
+    return node
+
+
+def compile_schemas(records: Any = None) -> dict[type, Any]:
+    """Record class -> pydantic-core schema, built from the pydantic models now."""
+    if records is None:
+        from gitreg.manifest import _generated as records
+    classes: dict[type, type] = {}
+    for model in _model_classes():
+        record = getattr(records, model.__name__, None)
+        if record is None:
+            raise RuntimeError(
+                f"gitreg.manifest._generated has no {model.__name__}: run "
+                "`python -m gitreg.manifest.codegen`"
+            )
+        classes[model] = record
+    return {classes[m]: _transform(_core_schema(m), classes) for m in classes}
+
+
+# -------------------------------------------------------------------------- source code
+
+
+def _field_annotations(model: Any) -> dict[str, str]:
+    """Field name -> the annotation as written in models.py."""
+    out: dict[str, str] = {}
+    for name in model.model_fields:
+        for klass in model.__mro__:
+            ann = inspect.get_annotations(klass)
+            if name in ann:
+                out[name] = ann[name] if isinstance(ann[name], str) else ann[name].__name__
+                break
+    return out
+
+
+def _members(model: Any) -> list[str]:
+    """Source of the properties a model defines (records must offer them too)."""
+    out = []
+    for klass in reversed(model.__mro__):
+        if klass.__module__ != model.__module__:
+            continue
+        for name, value in klass.__dict__.items():
+            if isinstance(value, property) and value.fget is not None:
+                out.append(textwrap.dedent(inspect.getsource(value.fget)))
+            elif inspect.isfunction(value) and not name.startswith("__"):
+                raise RuntimeError(f"{model.__name__}.{name}: only properties can be compiled")
+    return out
+
+
+def _py(node: Any, names: dict[type, str]) -> str:
+    """Python source of a schema value; classes by name."""
+    if isinstance(node, enum.Enum):
+        return f"{type(node).__name__}.{node.name}"
+    if isinstance(node, dict):
+        return "{" + ", ".join(f"{_py(k, names)}: {_py(v, names)}" for k, v in node.items()) + "}"
+    if isinstance(node, list):
+        return "[" + ", ".join(_py(v, names) for v in node) + "]"
+    if isinstance(node, type):
+        if node in names:
+            return names[node]
+        if issubclass(node, enum.Enum) and node.__module__ == "gitreg.enums":
+            return node.__name__
+    if node is None or isinstance(node, (str, int, float, bool)):
+        return repr(node)
+    raise TypeError(f"cannot write {node!r} into generated code")
+
+
+def render() -> str:
+    """The text of `_generated.py` for the models and pydantic-core installed now."""
+    import pydantic_core
+
+    models = _model_classes()
+
+    class _Names:  # stand-ins so the schemas name record classes, resolved in _py
+        pass
+
+    stand_ins = {m: type(m.__name__, (_Names,), {}) for m in models}
+    names = {s: s.__name__ for s in stand_ins.values()}
+    parts = [
+        '"""GENERATED by `python -m gitreg.manifest.codegen` from models.py: do not edit."""\n',
+        "from __future__ import annotations\n",
+        _IMPORTS,
+        f'PYDANTIC_CORE_VERSION = "{pydantic_core.__version__}"\n',
+    ]
+    for m in models:
+        body = [f'    """{inspect.getdoc(m)}"""\n'] if m.__doc__ else []
+        body += [f"    {k}: {v}\n" for k, v in _field_annotations(m).items()]
+        for src in _members(m):
+            body.append("\n" + textwrap.indent(src, "    "))
+        parts.append(f"\nclass {m.__name__}(Record):\n" + "".join(body))
+    schemas = ", ".join(
+        f"{m.__name__}: {_py(_transform(_core_schema(m), stand_ins), names)}" for m in models
+    )
+    parts.append(f"\nSCHEMAS: dict[type, Any] = {{{schemas}}}\n")
+    return _format("\n".join(parts))
+
+
+def _format(source: str) -> str:
+    """The repo's own formatter, so `ruff format --check` passes on the generated file."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(TARGET), "-"],
+            input=source,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return source
+    return done.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    text = render()
+    if "--check" in args:
+        if TARGET.read_text(encoding="utf-8") != text:
+            sys.stderr.write(f"{TARGET} is out of date: run python -m gitreg.manifest.codegen\n")
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

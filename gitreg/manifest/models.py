@@ -1,0 +1,191 @@
+"""Pydantic models of every file on the registry branch: the schema's source of truth.
+
+gitreg does not import this module to read or write manifests: importing pydantic costs
+more than a whole one-shot CLI query. `python -m gitreg.manifest.codegen` compiles these
+models into `_generated.py` (plain classes plus pydantic-core schemas, validated by
+pydantic-core alone), and `schema.py` is what the rest of gitreg imports. Edit the models
+here, then run the codegen; a test fails while the two disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gitreg.enums import ArtifactType, LinkKind
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, defer_build=True, ser_json_inf_nan="constants"
+    )
+
+
+class Versioned(_Model):
+    schema_: Literal[1] = Field(default=1, alias="schema")
+
+
+class RegistryConfig(Versioned):
+    """`gitreg.yaml`: the registry's format version and settings."""
+
+    kind: Literal["gitreg-registry"] = "gitreg-registry"
+    remote: str = "gitreg"
+
+
+class Ref(_Model):
+    version: str
+    id: str
+
+
+class ArtifactEntity(Versioned):
+    """`artifacts/<name>/artifact.yaml`: one per artifact name."""
+
+    name: str
+    created: str
+    next_number: int = 1
+    count: int = 0
+    latest: Ref | None = None
+
+
+class ArtifactMeta(Versioned):
+    """gitreg's fields of an artifact version, kept under `meta:` of its DVC pointer."""
+
+    id: str
+    name: str
+    version: str
+    seq: int
+    type: ArtifactType
+    data_type: str
+    materializer: str
+    created: str
+    tags: list[str] = []
+    user_metadata: dict[str, Any] = {}
+    run_metadata: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    producer: dict[str, str] | None = None
+
+
+MD5_PATTERN = r"^[0-9a-f]{32}(\.dir)?$"
+
+
+class DvcOut(_Model):
+    md5: str = Field(pattern=MD5_PATTERN)
+    size: int
+    hash: Literal["md5"] = "md5"
+    path: str
+    nfiles: int | None = None
+
+
+class ArtifactVersionFile(_Model):
+    """An artifact version's manifest: a valid DVC pointer with gitreg's fields under meta."""
+
+    outs: list[DvcOut] = Field(min_length=1, max_length=1)
+    meta: dict[Literal["gitreg"], ArtifactMeta]
+
+    @property
+    def info(self) -> ArtifactMeta:
+        return self.meta["gitreg"]
+
+
+class ModelRef(_Model):
+    name: str
+    number: int
+    id: str
+
+
+class ModelEntity(Versioned):
+    """`models/<name>/model.yaml`."""
+
+    id: str
+    name: str
+    created: str
+    description: str | None = None
+    tags: list[str] = []
+    next_number: int = 1
+    count: int = 0
+    latest: ModelRef | None = None
+    stages: dict[str, str] = {}  # version name -> stage
+
+
+class ModelVersionFile(Versioned):
+    """`models/<name>/versions/x/y/<version>/version.yaml`."""
+
+    id: str
+    model: str
+    name: str
+    number: int
+    created: str
+    description: str | None = None
+    tags: list[str] = []
+
+
+class LinkFile(Versioned):
+    """One artifact version linked to one model version."""
+
+    artifact: str
+    version: str
+    artifact_id: str
+    seq: int = 0  # the artifact version's creation ordinal: the newest link wins
+    kind: LinkKind
+    created: str
+
+
+class MetadataFile(Versioned):
+    """One `log_metadata` call: later files win per key."""
+
+    created: str
+    values: dict[str, Any]
+
+
+class IdEntry(Versioned):
+    kind: Literal["artifact_version", "model_version", "model", "run"]
+    path: str
+
+
+class StepRunEntry(_Model):
+    """One step of a run: what it consumed and produced."""
+
+    id: str
+    name: str
+    status: Literal["running", "completed", "failed", "cached"]
+    start: str
+    end: str | None = None
+    model: str | None = None  # "NAME@VERSION"
+    parameters: dict[str, Any] = {}
+    inputs: dict[str, str] = {}  # argument -> artifact version id
+    external: dict[str, str] = {}  # argument -> "type md5" of values that are not artifacts
+    outputs: dict[str, str] = {}  # output name -> artifact version id
+    saved: list[str] = []  # artifact version ids saved inside the step
+    cache_key: str | None = None
+    cached_from: str | None = None  # run id the outputs were reused from
+    metadata: dict[str, Any] = {}
+    error: str | None = None
+
+
+class CodeRef(_Model):
+    commit: str | None = None
+    branch: str | None = None
+    dirty: bool = False
+
+
+class RunFile(Versioned):
+    """`runs/xx/<id>.yaml`: one pipeline run (a step called alone is a one-step run)."""
+
+    id: str
+    pipeline: str
+    status: Literal["running", "completed", "failed"]
+    start: str
+    end: str | None = None
+    model: str | None = None
+    parameters: dict[str, Any] = {}
+    code: CodeRef = Field(default_factory=CodeRef)
+    steps: list[StepRunEntry] = []
+
+
+class CacheEntry(Versioned):
+    """`cache/xx/<key>.yaml`: a step's outputs for one (code, parameters, inputs) key."""
+
+    step: str
+    run: str
+    outputs: dict[str, str]

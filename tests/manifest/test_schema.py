@@ -1,0 +1,249 @@
+"""The record classes compiled from `models.py` behave as the pydantic models do, and
+reading or writing manifests never imports pydantic."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pydantic_core
+import pytest
+from helpers import make_repo
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gitreg import Client, Model, log_metadata, pipeline, save_artifact, step
+from gitreg.api import context
+from gitreg.errors import ManifestError
+from gitreg.manifest import _generated, codegen, models, record, schema, yaml_io
+from gitreg.services.validate import _RULES
+
+SETTINGS = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@step
+def make_weights(scale: float) -> Annotated[dict[str, Any], "weights"]:
+    log_metadata({"loss": 0.5, "nan": float("nan")})
+    return {"w": [scale, 2 * scale]}
+
+
+@pipeline(model=Model(name="corpus-model", description="for the schema corpus"))
+def corpus_pipeline(scale: float = 1.0) -> None:
+    make_weights(scale)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[type, str, Any]]:
+    """(record class, path, parsed YAML) of every manifest a varied registry holds."""
+    root = tmp_path_factory.mktemp("corpus")
+    repo = make_repo(root / "repo")
+    old = Path.cwd()
+    os.chdir(repo)
+    try:
+        context._clients.clear()
+        corpus_pipeline()
+        corpus_pipeline(scale=2.0)
+        src = root / "data.bin"
+        src.write_bytes(b"\x00" * 100)
+        (root / "folder").mkdir()
+        (root / "folder" / "a.txt").write_text("a")
+        save_artifact(src, "file-art", tags=["x"], user_metadata={"k": [1, {"n": None}]})
+        save_artifact(root / "folder", "dir-art")
+        client = Client()
+        client.create_model_version("corpus-model", "named", description="d")
+        m = Model(name="corpus-model", version="named")
+        m.set_stage("production")
+        client.link_artifact_to_model(client.get_artifact_version("dir-art").id, m)
+        log_metadata({"acc": 0.9}, model_name="corpus-model", model_version="named")
+        reg = client._registry()
+        snap = reg.git.snapshot()
+        out = []
+        for path, sha in snap.walk_files():
+            cls = next((c for pat, c in _RULES if pat.fullmatch(path)), None)
+            if cls is not None:
+                out.append((cls, path, yaml_io.loads(snap.objects.read_blob(sha), path)))
+    finally:
+        os.chdir(old)
+        context._clients.clear()
+    assert {c for c, _, _ in out} >= {
+        schema.RegistryConfig,
+        schema.ArtifactEntity,
+        schema.ArtifactVersionFile,
+        schema.MetadataFile,
+        schema.ModelEntity,
+        schema.ModelVersionFile,
+        schema.LinkFile,
+        schema.IdEntry,
+        schema.RunFile,
+        schema.CacheEntry,
+    }
+    return out
+
+
+def _outcome(cls: type, raw: Any) -> Any:
+    """What validating `raw` gives: the dumped data, or the errors (type, loc, msg)."""
+    try:
+        obj = cls.model_validate(raw)  # type: ignore[attr-defined]
+    except pydantic_core.ValidationError as e:
+        return [(x["type"], x["loc"], x["msg"]) for x in e.errors()]
+    return json.dumps(obj.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _pydantic_model(cls: type) -> Any:
+    return getattr(models, cls.__name__)
+
+
+# ----------------------------------------------------------------------- generated code
+
+
+def test_the_generated_module_is_up_to_date() -> None:
+    assert pydantic_core.__version__ == _generated.PYDANTIC_CORE_VERSION, (
+        "pydantic-core changed: run `python -m gitreg.manifest.codegen` and commit the result"
+    )
+    assert codegen.main(["--check"]) == 0, "run `python -m gitreg.manifest.codegen`"
+    assert codegen.compile_schemas() == _generated.SCHEMAS
+
+
+def test_every_model_has_a_record_with_its_fields() -> None:
+    for model in codegen._model_classes():
+        rec = getattr(schema, model.__name__)
+        assert issubclass(rec, record.Record)
+        assert list(rec.__annotations__) == list(model.model_fields)
+    assert schema.ArtifactVersionFile.info.fget is not None  # properties come along
+
+
+# ------------------------------------------------------------- same behaviour as pydantic
+
+
+def test_every_manifest_of_a_real_registry_reads_as_pydantic_reads_it(corpus) -> None:
+    for cls, path, raw in corpus:
+        got = _outcome(cls, raw)
+        assert isinstance(got, str), (path, got)  # valid
+        assert got == _outcome(_pydantic_model(cls), raw), path
+
+
+def _mutations() -> st.SearchStrategy[Any]:
+    junk = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True),
+        st.text(max_size=40),
+        st.sampled_from(["model", "data", "md5", "0" * 32, "0" * 32 + ".dir", "1", "gitreg"]),
+        st.lists(st.text(max_size=5), max_size=3),
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    )
+    return st.tuples(st.sampled_from(["replace", "delete", "add"]), junk, st.integers(0, 10**6))
+
+
+def _mutate(raw: Any, how: str, value: Any, pick: int) -> Any:
+    """`raw` with one dict entry somewhere in it replaced, deleted or added."""
+    doc = copy.deepcopy(raw)
+    dicts: list[dict[str, Any]] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            dicts.append(node)
+            for v in node.values():
+                collect(v)
+        elif isinstance(node, list):
+            for v in node:
+                collect(v)
+
+    collect(doc)
+    target = dicts[pick % len(dicts)]
+    keys = list(target)
+    if how == "add" or not keys:
+        target[f"extra{pick % 3}" if pick % 2 else "schema"] = value
+    elif how == "delete":
+        del target[keys[pick % len(keys)]]
+    else:
+        target[keys[pick % len(keys)]] = value
+    return doc
+
+
+@SETTINGS
+@given(data=st.data(), mutation=_mutations())
+def test_a_mutated_manifest_gets_the_same_result_or_error_as_pydantic(
+    corpus, data: st.DataObject, mutation: tuple[str, Any, int]
+) -> None:
+    cls, path, raw = data.draw(st.sampled_from(corpus))
+    doc = _mutate(raw, *mutation)
+    assert _outcome(cls, doc) == _outcome(_pydantic_model(cls), doc), path
+
+
+def test_construction_defaults_and_copies_match_pydantic() -> None:
+    kwargs = {"id": "i", "name": "m", "created": "c"}
+    rec, pyd = schema.ModelEntity(**kwargs), models.ModelEntity(**kwargs)
+    assert rec.model_dump() == pyd.model_dump()
+    assert rec.model_dump(mode="json", by_alias=True) == pyd.model_dump(mode="json", by_alias=True)
+    other = schema.ModelEntity(**kwargs)
+    other.tags.append("t")  # defaults are not shared between instances
+    assert rec.tags == [] and other != rec
+    changed = rec.model_copy(update={"count": 3})
+    assert (changed.count, rec.count) == (3, 0)
+    assert changed == rec.model_copy(update={"count": 3}) and changed != rec
+    run = schema.RunFile(id="r", pipeline="p", status="running", start="s")
+    again = schema.RunFile(id="r", pipeline="p", status="running", start="s")
+    assert run.code == schema.CodeRef() == again.code and run.code is not again.code
+    with pytest.raises(pydantic_core.ValidationError, match="Extra inputs are not permitted"):
+        schema.ModelEntity(**kwargs, bogus=1)
+
+
+def test_parse_names_the_file_and_field_that_is_wrong() -> None:
+    with pytest.raises(ManifestError) as e:
+        schema.parse(schema.DvcOut, b"md5: nope\nsize: 1\npath: x\n", "a/b.dvc")
+    assert e.value.path == "a/b.dvc"
+    assert "md5: String should match pattern" in str(e.value)
+
+
+# ---------------------------------------------------------------- no pydantic at runtime
+
+
+def _run(code: str, cwd: Path) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_saving_listing_and_loading_never_import_pydantic(repo: Path) -> None:
+    code = (
+        "import sys\n"
+        "from gitreg import Client, Model, save_artifact\n"
+        "a = save_artifact({'x': 1}, 'art')\n"
+        "c = Client()\n"
+        "c.create_model_version('m', None)\n"
+        "c.link_artifact_to_model(a.id, Model(name='m', version='1'))\n"
+        "assert [v.number for v in c.list_model_versions('m')] == [1]\n"
+        "assert Model(name='m', version='latest').load_artifact('art') == {'x': 1}\n"
+        "print(sorted(m for m in ('pydantic', 'ruamel.yaml') if m in sys.modules))\n"
+    )
+    assert _run(code, repo) == "[]"
+
+
+def test_another_pydantic_core_version_rebuilds_the_schemas_from_the_models(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_generated, "PYDANTIC_CORE_VERSION", "0.0.0")
+    monkeypatch.setattr(record, "_schemas", None)
+    monkeypatch.setattr(record, "_validators", {})
+    monkeypatch.setattr(record, "_serializers", {})
+    entity = schema.parse(schema.ModelEntity, b"schema: 1\nid: i\nname: m\ncreated: c\n", "p")
+    assert entity.name == "m" and entity.next_number == 1
+    assert record._schemas is not _generated.SCHEMAS
+    assert record._schemas == _generated.SCHEMAS  # rebuilt, and the same
+    assert schema.dump(entity) == b"schema: 1\nid: i\nname: m\ncreated: c\ntags: []\n" + (
+        b"next_number: 1\ncount: 0\nstages: {}\n"
+    )
