@@ -539,15 +539,9 @@ class PydanticMaterializer(_RemembersExtra):
     """pydantic v2 models as their JSON (model_dump_json / model_validate_json)."""
 
     name = "pydantic"
-    associated_types = ()  # matched lazily: a pydantic model means pydantic is imported
+    associated_types = ()  # the registry adds pydantic.BaseModel once pydantic is imported
     artifact_type = ArtifactType.DATA
     file_name = "model.json"
-
-    @classmethod
-    def matches(cls, obj: Any) -> bool:
-        """True for pydantic models (only if pydantic is already imported)."""
-        pydantic = sys.modules.get("pydantic")
-        return pydantic is not None and isinstance(obj, pydantic.BaseModel)
 
     def to_bytes(self, obj: Any) -> bytes:
         """The model's JSON (by alias, in round-trip mode)."""
@@ -707,12 +701,13 @@ class CloudpickleMaterializer(_RemembersExtra):
 
 
 def register_all() -> None:
-    """Register every built-in materializer (numpy, pandas and pydantic lazily, via `matches`)."""
+    """Register every built-in materializer (numpy and pandas lazily, via `matches`)."""
     register_materializer(BuiltinJSONMaterializer)
     register_materializer(BytesMaterializer)
     register_materializer(PathMaterializer)
     register_materializer(NumpyMaterializer)
     register_materializer(PandasMaterializer)
     register_materializer(CloudpickleMaterializer)
-    # matched lazily too: importing pydantic would cost a fresh process ~150 ms
+    # for BaseModel once the user imports pydantic (registry._register_pydantic): importing
+    # it here would cost every fresh process ~150 ms
     register_materializer(PydanticMaterializer)

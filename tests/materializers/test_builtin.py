@@ -18,7 +18,7 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 
 from gitreg.enums import ArtifactType
 from gitreg.errors import MaterializerError
-from gitreg.materializers import builtin
+from gitreg.materializers import builtin, registry
 from gitreg.materializers.base import Materializer
 from gitreg.materializers.builtin import (
     BuiltinJSONMaterializer,
@@ -447,12 +447,48 @@ class Outer(pydantic.BaseModel):
 def test_pydantic_round_trip(tmp_path: pathlib.Path) -> None:
     model = Outer(name="m", inner=Inner(x=1, tags=["a"]), pair=(1, "b"), aliasedField=2.5)
     m = PydanticMaterializer()
-    assert PydanticMaterializer.matches(model)
+    assert type(registry.for_object(model)) is PydanticMaterializer
     assert m.extra(model) == {"class": f"{__name__}.Outer"}
     loaded = round_trip(m, model, tmp_path, data_type=object)  # class comes from extra
     assert type(loaded) is Outer and loaded == model
     loaded2 = PydanticMaterializer().load(str(tmp_path / "f"), Outer)  # or from data_type
     assert loaded2 == model
+
+
+def test_pydantic_models_keep_precedence_over_materializers_of_other_bases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(registry, "_by_type", dict(registry._by_type))
+    monkeypatch.setattr(registry, "_by_name", dict(registry._by_name))
+
+    class Mixin:
+        pass
+
+    class WithMixin(pydantic.BaseModel, Mixin):
+        a: int = 1
+
+    class Special(pydantic.BaseModel):
+        a: int = 1
+
+    class CatchAll(Materializer):
+        name = "test-catch-all"
+        associated_types = (object,)
+
+    class MixinMat(Materializer):
+        name = "test-mixin"
+        associated_types = (Mixin,)
+
+    class SpecialMat(PydanticMaterializer):
+        name = "test-special"
+
+    for cls in (CatchAll, MixinMat):
+        registry.register_materializer(cls)
+    registry.register_materializer(SpecialMat, Special)
+    assert type(registry.for_object(WithMixin())) is PydanticMaterializer
+    assert type(registry.for_object(Inner(x=1))) is PydanticMaterializer
+    assert type(registry.for_object(Special())) is SpecialMat
+    assert type(registry.for_object(Mixin())) is MixinMat
+    assert type(registry.for_object(3 + 4j)) is CatchAll
 
 
 def test_pydantic_unimportable_class(tmp_path: pathlib.Path) -> None:
