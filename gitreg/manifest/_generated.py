@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gitreg.enums import ArtifactType, LinkKind
 from gitreg.manifest.record import Record
@@ -16,11 +16,27 @@ class RegistryConfig(Record):
     schema_: Literal[1]
     kind: Literal["gitreg-registry"]
     remote: str
+    _fields = frozenset(["kind", "remote", "schema_"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            schema_: Literal[1] = ...,
+            kind: Literal["gitreg-registry"] = ...,
+            remote: str = ...,
+        ) -> None: ...
 
 
 class Ref(Record):
     version: str
     id: str
+    _fields = frozenset(["id", "version"])
+
+    if TYPE_CHECKING:
+
+        def __init__(self, *, version: str, id: str) -> None: ...
 
 
 class ArtifactEntity(Record):
@@ -32,6 +48,20 @@ class ArtifactEntity(Record):
     next_number: int
     count: int
     latest: Ref | None
+    _fields = frozenset(["count", "created", "latest", "name", "next_number", "schema_"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            schema_: Literal[1] = ...,
+            name: str,
+            created: str,
+            next_number: int = ...,
+            count: int = ...,
+            latest: Ref | None = ...,
+        ) -> None: ...
 
 
 class ArtifactMeta(Record):
@@ -51,6 +81,45 @@ class ArtifactMeta(Record):
     run_metadata: dict[str, Any]
     extra: dict[str, Any]
     producer: dict[str, str] | None
+    _fields = frozenset(
+        [
+            "created",
+            "data_type",
+            "extra",
+            "id",
+            "materializer",
+            "name",
+            "producer",
+            "run_metadata",
+            "schema_",
+            "seq",
+            "tags",
+            "type",
+            "user_metadata",
+            "version",
+        ]
+    )
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            schema_: Literal[1] = ...,
+            id: str,
+            name: str,
+            version: str,
+            seq: int,
+            type: ArtifactType,
+            data_type: str,
+            materializer: str,
+            created: str,
+            tags: list[str] = ...,
+            user_metadata: dict[str, Any] = ...,
+            run_metadata: dict[str, Any] = ...,
+            extra: dict[str, Any] = ...,
+            producer: dict[str, str] | None = ...,
+        ) -> None: ...
 
 
 class DvcOut(Record):
@@ -59,6 +128,19 @@ class DvcOut(Record):
     hash: Literal["md5"]
     path: str
     nfiles: int | None
+    _fields = frozenset(["hash", "md5", "nfiles", "path", "size"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            md5: str,
+            size: int,
+            hash: Literal["md5"] = ...,
+            path: str,
+            nfiles: int | None = ...,
+        ) -> None: ...
 
 
 class ArtifactVersionFile(Record):
@@ -66,6 +148,13 @@ class ArtifactVersionFile(Record):
 
     outs: list[DvcOut]
     meta: dict[Literal["gitreg"], ArtifactMeta]
+    _fields = frozenset(["meta", "outs"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, *, outs: list[DvcOut], meta: dict[Literal["gitreg"], ArtifactMeta]
+        ) -> None: ...
 
     @property
     def info(self) -> ArtifactMeta:
@@ -76,6 +165,11 @@ class ModelRef(Record):
     name: str
     number: int
     id: str
+    _fields = frozenset(["id", "name", "number"])
+
+    if TYPE_CHECKING:
+
+        def __init__(self, *, name: str, number: int, id: str) -> None: ...
 
 
 class ModelEntity(Record):
@@ -91,6 +185,37 @@ class ModelEntity(Record):
     count: int
     latest: ModelRef | None
     stages: dict[str, str]
+    _fields = frozenset(
+        [
+            "count",
+            "created",
+            "description",
+            "id",
+            "latest",
+            "name",
+            "next_number",
+            "schema_",
+            "stages",
+            "tags",
+        ]
+    )
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            schema_: Literal[1] = ...,
+            id: str,
+            name: str,
+            created: str,
+            description: str | None = ...,
+            tags: list[str] = ...,
+            next_number: int = ...,
+            count: int = ...,
+            latest: ModelRef | None = ...,
+            stages: dict[str, str] = ...,
+        ) -> None: ...
 
 
 class ModelVersionFile(Record):
@@ -104,6 +229,24 @@ class ModelVersionFile(Record):
     created: str
     description: str | None
     tags: list[str]
+    _fields = frozenset(
+        ["created", "description", "id", "model", "name", "number", "schema_", "tags"]
+    )
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            schema_: Literal[1] = ...,
+            id: str,
+            model: str,
+            name: str,
+            number: int,
+            created: str,
+            description: str | None = ...,
+            tags: list[str] = ...,
+        ) -> None: ...
 
 
 class LinkFile(Record):
@@ -116,6 +259,21 @@ class LinkFile(Record):
     seq: int
     kind: LinkKind
     created: str
+    _fields = frozenset(["artifact", "artifact_id", "created", "kind", "schema_", "seq", "version"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            schema_: Literal[1] = ...,
+            artifact: str,
+            version: str,
+            artifact_id: str,
+            seq: int = ...,
+            kind: LinkKind,
+            created: str,
+        ) -> None: ...
 
 
 class MetadataFile(Record):
@@ -124,12 +282,30 @@ class MetadataFile(Record):
     schema_: Literal[1]
     created: str
     values: dict[str, Any]
+    _fields = frozenset(["created", "schema_", "values"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, *, schema_: Literal[1] = ..., created: str, values: dict[str, Any]
+        ) -> None: ...
 
 
 class IdEntry(Record):
     schema_: Literal[1]
     kind: Literal["artifact_version", "model_version", "model", "run"]
     path: str
+    _fields = frozenset(["kind", "path", "schema_"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            schema_: Literal[1] = ...,
+            kind: Literal["artifact_version", "model_version", "model", "run"],
+            path: str,
+        ) -> None: ...
 
 
 class StepRunEntry(Record):
@@ -150,12 +326,60 @@ class StepRunEntry(Record):
     cached_from: str | None
     metadata: dict[str, Any]
     error: str | None
+    _fields = frozenset(
+        [
+            "cache_key",
+            "cached_from",
+            "end",
+            "error",
+            "external",
+            "id",
+            "inputs",
+            "metadata",
+            "model",
+            "name",
+            "outputs",
+            "parameters",
+            "saved",
+            "start",
+            "status",
+        ]
+    )
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: str,
+            name: str,
+            status: Literal["running", "completed", "failed", "cached"],
+            start: str,
+            end: str | None = ...,
+            model: str | None = ...,
+            parameters: dict[str, Any] = ...,
+            inputs: dict[str, str] = ...,
+            external: dict[str, str] = ...,
+            outputs: dict[str, str] = ...,
+            saved: list[str] = ...,
+            cache_key: str | None = ...,
+            cached_from: str | None = ...,
+            metadata: dict[str, Any] = ...,
+            error: str | None = ...,
+        ) -> None: ...
 
 
 class CodeRef(Record):
     commit: str | None
     branch: str | None
     dirty: bool
+    _fields = frozenset(["branch", "commit", "dirty"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, *, commit: str | None = ..., branch: str | None = ..., dirty: bool = ...
+        ) -> None: ...
 
 
 class RunFile(Record):
@@ -171,6 +395,37 @@ class RunFile(Record):
     parameters: dict[str, Any]
     code: CodeRef
     steps: list[StepRunEntry]
+    _fields = frozenset(
+        [
+            "code",
+            "end",
+            "id",
+            "model",
+            "parameters",
+            "pipeline",
+            "schema_",
+            "start",
+            "status",
+            "steps",
+        ]
+    )
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            schema_: Literal[1] = ...,
+            id: str,
+            pipeline: str,
+            status: Literal["running", "completed", "failed"],
+            start: str,
+            end: str | None = ...,
+            model: str | None = ...,
+            parameters: dict[str, Any] = ...,
+            code: CodeRef = ...,
+            steps: list[StepRunEntry] = ...,
+        ) -> None: ...
 
 
 class CacheEntry(Record):
@@ -180,6 +435,13 @@ class CacheEntry(Record):
     step: str
     run: str
     outputs: dict[str, str]
+    _fields = frozenset(["outputs", "run", "schema_", "step"])
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, *, schema_: Literal[1] = ..., step: str, run: str, outputs: dict[str, str]
+        ) -> None: ...
 
 
 SCHEMAS: dict[type, Any] = {

@@ -25,13 +25,13 @@ TARGET = Path(__file__).with_name("_generated.py")
 
 # module-level names `_generated.py` may refer to, besides its own record classes
 _IMPORTS = (
-    "from typing import Any, Literal\n\n"
+    "from typing import TYPE_CHECKING, Any, Literal\n\n"
     "from gitreg.enums import ArtifactType, LinkKind\n"
     "from gitreg.manifest.record import Record\n"
 )
 
 
-def _model_classes() -> list[type]:
+def _model_classes() -> list[Any]:
     """The pydantic models to compile, in definition order (nested ones before their users)."""
     from pydantic import BaseModel
 
@@ -43,8 +43,7 @@ def _model_classes() -> list[type]:
         if isinstance(v, type)
         and issubclass(v, BaseModel)
         and v.__module__ == models.__name__
-        and not k.startswith("_")
-        and v is not models.Versioned
+        and not k.startswith("_")  # private bases (_Model, _Versioned) are not files
     ]
 
 
@@ -57,12 +56,15 @@ def _transform(node: Any, classes: dict[type, type]) -> Any:
     """The schema with pydantic-only keys dropped and model classes swapped for records."""
     if isinstance(node, dict):
         out = {}
+        is_schema = "type" in node
         for k, v in node.items():
-            if k == "metadata":  # json-schema hooks (callables), unused by validation
+            if is_schema and k == "metadata":  # json-schema hooks (callables), not validation
                 continue
-            if k in ("ref", "schema_ref") and isinstance(v, str):
+            if is_schema and k in ("ref", "schema_ref") and isinstance(v, str):
                 v = re.sub(r":\d+$", "", v)  # drop the id() pydantic appends
-            if k == "fields" and isinstance(v, dict):  # field names, which may be "metadata"
+            if is_schema and k == "default":  # a field's default value: kept as it is
+                out[k] = v
+            elif k == "fields" and isinstance(v, dict):  # field names, which may be "metadata"
                 out[k] = {name: _transform(f, classes) for name, f in v.items()}
             else:
                 out[k] = _transform(v, classes)
@@ -106,16 +108,28 @@ def _field_annotations(model: Any) -> dict[str, str]:
 
 
 def _members(model: Any) -> list[str]:
-    """Source of the properties a model defines (records must offer them too)."""
+    """Source of the properties a model defines; anything else a record could not offer
+    (methods, classmethods, class variables, computed fields, validators) is refused."""
     out = []
+    fields = set(model.model_fields)
     for klass in reversed(model.__mro__):
         if klass.__module__ != model.__module__:
             continue
+        for name in inspect.get_annotations(klass):
+            if name not in fields:
+                raise RuntimeError(f"{klass.__name__}.{name}: only fields can be compiled")
         for name, value in klass.__dict__.items():
+            if name.startswith("__") or name in ("model_config", "_abc_impl") or name in fields:
+                continue
             if isinstance(value, property) and value.fget is not None:
-                out.append(textwrap.dedent(inspect.getsource(value.fget)))
-            elif inspect.isfunction(value) and not name.startswith("__"):
-                raise RuntimeError(f"{model.__name__}.{name}: only properties can be compiled")
+                src = textwrap.dedent(inspect.getsource(value.fget))
+                if src.startswith("@property\ndef "):
+                    out.append(src)
+                    continue
+            raise RuntimeError(
+                f"{klass.__name__}.{name}: records can only have fields and plain @property "
+                "members; compute it in the services layer instead"
+            )
     return out
 
 
@@ -130,6 +144,8 @@ def _py(node: Any, names: dict[type, str]) -> str:
     if isinstance(node, type):
         if node in names:
             return names[node]
+        if node.__module__ == "builtins":  # e.g. default_factory=list
+            return node.__name__
         if issubclass(node, enum.Enum) and node.__module__ == "gitreg.enums":
             return node.__name__
     if node is None or isinstance(node, (str, int, float, bool)):
@@ -155,8 +171,17 @@ def render() -> str:
         f'PYDANTIC_CORE_VERSION = "{pydantic_core.__version__}"\n',
     ]
     for m in models:
-        body = [f'    """{inspect.getdoc(m)}"""\n'] if m.__doc__ else []
-        body += [f"    {k}: {v}\n" for k, v in _field_annotations(m).items()]
+        body = [f"    {_docstring(m)}\n"] if m.__doc__ else []
+        annotations = _field_annotations(m)
+        body += [f"    {k}: {v}\n" for k, v in annotations.items()]
+        body.append(f"    _fields = frozenset({sorted(annotations)!r})\n")
+        params = ", ".join(
+            f"{k}: {v}" + ("" if m.model_fields[k].is_required() else " = ...")
+            for k, v in annotations.items()
+        )
+        body.append(  # the signature mypy checks construction against
+            f"\n    if TYPE_CHECKING:\n\n        def __init__(self, *, {params}) -> None: ...\n"
+        )
         for src in _members(m):
             body.append("\n" + textwrap.indent(src, "    "))
         parts.append(f"\nclass {m.__name__}(Record):\n" + "".join(body))
@@ -165,6 +190,11 @@ def render() -> str:
     )
     parts.append(f"\nSCHEMAS: dict[type, Any] = {{{schemas}}}\n")
     return _format("\n".join(parts))
+
+
+def _docstring(model: Any) -> str:
+    doc = inspect.getdoc(model) or ""
+    return f'"""{doc}"""' if "\\" not in doc and '"' not in doc else repr(doc)
 
 
 def _format(source: str) -> str:
@@ -177,8 +207,9 @@ def _format(source: str) -> str:
             text=True,
             check=True,
         )
-    except (OSError, subprocess.CalledProcessError):
-        return source
+    except (OSError, subprocess.CalledProcessError) as e:
+        detail = getattr(e, "stderr", None) or e
+        raise RuntimeError(f"could not format the generated code with ruff: {detail}") from e
     return done.stdout
 
 

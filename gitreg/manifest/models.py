@@ -22,11 +22,11 @@ class _Model(BaseModel):
     )
 
 
-class Versioned(_Model):
+class _Versioned(_Model):
     schema_: Literal[1] = Field(default=1, alias="schema")
 
 
-class RegistryConfig(Versioned):
+class RegistryConfig(_Versioned):
     """`gitreg.yaml`: the registry's format version and settings."""
 
     kind: Literal["gitreg-registry"] = "gitreg-registry"
@@ -38,7 +38,7 @@ class Ref(_Model):
     id: str
 
 
-class ArtifactEntity(Versioned):
+class ArtifactEntity(_Versioned):
     """`artifacts/<name>/artifact.yaml`: one per artifact name."""
 
     name: str
@@ -48,7 +48,7 @@ class ArtifactEntity(Versioned):
     latest: Ref | None = None
 
 
-class ArtifactMeta(Versioned):
+class ArtifactMeta(_Versioned):
     """gitreg's fields of an artifact version, kept under `meta:` of its DVC pointer."""
 
     id: str
@@ -94,7 +94,7 @@ class ModelRef(_Model):
     id: str
 
 
-class ModelEntity(Versioned):
+class ModelEntity(_Versioned):
     """`models/<name>/model.yaml`."""
 
     id: str
@@ -108,7 +108,7 @@ class ModelEntity(Versioned):
     stages: dict[str, str] = {}  # version name -> stage
 
 
-class ModelVersionFile(Versioned):
+class ModelVersionFile(_Versioned):
     """`models/<name>/versions/x/y/<version>/version.yaml`."""
 
     id: str
@@ -120,7 +120,7 @@ class ModelVersionFile(Versioned):
     tags: list[str] = []
 
 
-class LinkFile(Versioned):
+class LinkFile(_Versioned):
     """One artifact version linked to one model version."""
 
     artifact: str
@@ -131,14 +131,14 @@ class LinkFile(Versioned):
     created: str
 
 
-class MetadataFile(Versioned):
+class MetadataFile(_Versioned):
     """One `log_metadata` call: later files win per key."""
 
     created: str
     values: dict[str, Any]
 
 
-class IdEntry(Versioned):
+class IdEntry(_Versioned):
     kind: Literal["artifact_version", "model_version", "model", "run"]
     path: str
 
@@ -169,7 +169,7 @@ class CodeRef(_Model):
     dirty: bool = False
 
 
-class RunFile(Versioned):
+class RunFile(_Versioned):
     """`runs/xx/<id>.yaml`: one pipeline run (a step called alone is a one-step run)."""
 
     id: str
@@ -183,7 +183,7 @@ class RunFile(Versioned):
     steps: list[StepRunEntry] = []
 
 
-class CacheEntry(Versioned):
+class CacheEntry(_Versioned):
     """`cache/xx/<key>.yaml`: a step's outputs for one (code, parameters, inputs) key."""
 
     step: str

@@ -10,10 +10,11 @@ same behaviour).
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaSerializer, SchemaValidator
@@ -90,6 +91,7 @@ class Record:
         "__pydantic_private__",
     )
     __pydantic_fields_set__: set[str]
+    _fields: ClassVar[frozenset[str]] = frozenset()  # set by each generated class
 
     def __init__(self, **data: Any) -> None:
         validator(type(self)).validate_python(data, self_instance=self)
@@ -100,10 +102,26 @@ class Record:
         out: R = validator(cls).validate_python(data)
         return out
 
-    def model_copy(self: R, *, update: Mapping[str, Any] | None = None) -> R:
-        """A shallow copy with some fields replaced (not validated, as in pydantic)."""
+    def __setattr__(self, name: str, value: Any) -> None:
+        # as pydantic: a misspelt field is an error, not an attribute that is never written
+        if name not in self._fields:
+            raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
+        self.__dict__[name] = value
+        self.__pydantic_fields_set__.add(name)
+
+    def __getstate__(self) -> tuple[dict[str, Any], set[str]]:
+        return self.__dict__, self.__pydantic_fields_set__
+
+    def __setstate__(self, state: tuple[dict[str, Any], set[str]]) -> None:
+        object.__setattr__(self, "__dict__", state[0])
+        object.__setattr__(self, "__pydantic_fields_set__", state[1])
+        object.__setattr__(self, "__pydantic_extra__", None)
+        object.__setattr__(self, "__pydantic_private__", None)
+
+    def model_copy(self: R, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> R:
+        """A copy with some fields replaced (not validated, as in pydantic)."""
         new = object.__new__(type(self))
-        values = dict(self.__dict__)
+        values = copy.deepcopy(self.__dict__) if deep else dict(self.__dict__)
         if update:
             values.update(update)
         object.__setattr__(new, "__dict__", values)
@@ -122,6 +140,16 @@ class Record:
             self, mode=mode, by_alias=by_alias, exclude_none=exclude_none
         )
         return out
+
+    def model_dump_json(
+        self, *, indent: int | None = None, by_alias: bool = False, exclude_none: bool = False
+    ) -> str:
+        """The fields as a JSON document, as pydantic's `model_dump_json` gives them."""
+        return (
+            serializer(type(self))
+            .to_json(self, indent=indent, by_alias=by_alias, exclude_none=exclude_none)
+            .decode()
+        )
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

@@ -247,3 +247,98 @@ def test_another_pydantic_core_version_rebuilds_the_schemas_from_the_models(
     assert schema.dump(entity) == b"schema: 1\nid: i\nname: m\ncreated: c\ntags: []\n" + (
         b"next_number: 1\ncount: 0\nstages: {}\n"
     )
+
+
+# ------------------------------------------------------------------ record API details
+
+
+def test_a_misspelt_field_is_refused_and_a_real_one_is_written() -> None:
+    entity = schema.ModelEntity(id="i", name="m", created="c")
+    with pytest.raises(ValueError, match='"ModelEntity" object has no field "descrption"'):
+        entity.descrption = "x"  # type: ignore[attr-defined]
+    entity.description = "d"
+    assert b"description: d\n" in schema.dump(entity)
+    assert "description" in entity.__pydantic_fields_set__
+
+
+def test_records_pickle_copy_and_dump_json_like_pydantic_models() -> None:
+    import pickle
+
+    rec = schema.ModelEntity(
+        id="i", name="m", created="c", latest=schema.ModelRef(name="m", number=1, id="x")
+    )
+    pyd = models.ModelEntity.model_validate(rec.model_dump())
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(rec, protocol)) == rec
+    deep = rec.model_copy(deep=True)
+    assert deep == rec and deep.latest is not rec.latest
+    assert copy.deepcopy(rec) == rec
+    for kwargs in ({}, {"by_alias": True, "exclude_none": True}, {"indent": 2}):
+        assert rec.model_dump_json(**kwargs) == pyd.model_dump_json(**kwargs)
+
+
+# ---------------------------------------------------------------------- codegen limits
+
+
+def _models_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Any:
+    """A stand-in for gitreg.manifest.models holding `body`, as codegen would see it."""
+    import importlib.util
+
+    import gitreg.manifest
+
+    src = tmp_path / "models.py"
+    src.write_text(
+        "from __future__ import annotations\n"
+        "from typing import Any, ClassVar\n"
+        "from pydantic import BaseModel, ConfigDict, Field\n"
+        "class _Model(BaseModel):\n"
+        "    model_config = ConfigDict(extra='forbid', defer_build=True)\n" + body
+    )
+    spec = importlib.util.spec_from_file_location("gitreg.manifest.models", src)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "gitreg.manifest.models", mod)
+    monkeypatch.setattr(gitreg.manifest, "models", mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        "    @classmethod\n    def make(cls) -> None:\n        pass\n",
+        "    @staticmethod\n    def helper() -> int:\n        return 1\n",
+        "    def method(self) -> int:\n        return 1\n",
+        "    KIND: ClassVar[str] = 'a'\n",
+    ],
+    ids=["classmethod", "staticmethod", "method", "classvar"],
+)
+def test_codegen_refuses_members_a_record_could_not_offer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, member: str
+) -> None:
+    _models_module(tmp_path, monkeypatch, "class A(_Model):\n    x: int = 0\n" + member)
+    with pytest.raises(RuntimeError, match=r"A\.\w+: only fields|A\.\w+: records can only"):
+        codegen.render()
+
+
+def test_codegen_keeps_default_values_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mod = _models_module(
+        tmp_path,
+        monkeypatch,
+        "class A(_Model):\n"
+        "    opts: dict[str, Any] = {'metadata': {'a': 1}, 'ref': 'main:42'}\n"
+        "    tags: list[str] = Field(default_factory=list)\n",
+    )
+    compiled = codegen._transform(codegen._core_schema(mod.A), {})
+    fields = compiled["schema"]["fields"]
+    assert fields["opts"]["schema"]["default"] == {"metadata": {"a": 1}, "ref": "main:42"}
+    assert "default_factory=list" not in codegen.render()  # written, by name
+    assert "'default_factory': list" in codegen.render().replace('"', "'")
+
+
+def test_codegen_says_so_when_it_cannot_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    with pytest.raises(RuntimeError, match="could not format the generated code with ruff"):
+        codegen._format("x = 1\n")
