@@ -39,16 +39,59 @@ def _load_schemas() -> Mapping[type, Any]:
         if pydantic_core.__version__ == _generated.PYDANTIC_CORE_VERSION:
             _schemas = _generated.SCHEMAS
         else:
-            from gitreg.manifest.codegen import compile_schemas
-
-            log.debug(
-                "pydantic-core %s is not %s, which the manifest schemas were generated with: "
-                "rebuilding them from gitreg.manifest.models",
-                pydantic_core.__version__,
-                _generated.PYDANTIC_CORE_VERSION,
-            )
-            _schemas = compile_schemas()
+            _schemas = _rebuilt_schemas(pydantic_core.__version__)
     return _schemas
+
+
+def _rebuilt_schemas(core_version: str) -> Mapping[type, Any]:
+    """The schemas for another pydantic-core, rebuilt from the models (importing pydantic)
+    once and then kept in the user's cache, so later processes start as fast as with the
+    generated ones."""
+    import hashlib
+    import os
+    import pickle
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256(core_version.encode())
+    for name in ("models.py", "_generated.py"):
+        try:
+            with open(os.path.join(here, name), "rb") as f:
+                digest.update(f.read())
+        except OSError:  # e.g. a zipped install: no cache, rebuild every time
+            digest.update(os.urandom(16))
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "gitreg", f"schemas-{digest.hexdigest()[:20]}.pickle")
+    try:
+        with open(path, "rb") as f:
+            cached: Mapping[type, Any] = pickle.load(f)
+        log.debug("manifest schemas for pydantic-core %s from %s", core_version, path)
+        return cached
+    except Exception:  # missing, unreadable or from an incompatible gitreg: rebuild it
+        pass
+    from gitreg.manifest import _generated
+    from gitreg.manifest.codegen import compile_schemas
+
+    log.info(
+        "pydantic-core %s is not %s, which gitreg's manifest schemas were generated with: "
+        "rebuilding them from gitreg.manifest.models (once; kept in %s)",
+        core_version,
+        _generated.PYDANTIC_CORE_VERSION,
+        path,
+    )
+    schemas = compile_schemas()
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            pickle.dump(schemas, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception as e:  # a read-only home, or something in a schema that cannot pickle
+        log.debug("could not keep the rebuilt schemas in %s: %s", path, e)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    return schemas
 
 
 def _compiled(cache: dict[type, Any], cls: type, make: Any) -> Any:

@@ -233,13 +233,18 @@ def test_saving_listing_and_loading_never_import_pydantic(repo: Path) -> None:
     assert _run(code, repo) == "[]"
 
 
-def test_another_pydantic_core_version_rebuilds_the_schemas_from_the_models(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(_generated, "PYDANTIC_CORE_VERSION", "0.0.0")
+def _forget_schemas(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(record, "_schemas", None)
     monkeypatch.setattr(record, "_validators", {})
     monkeypatch.setattr(record, "_serializers", {})
+
+
+def test_another_pydantic_core_version_rebuilds_the_schemas_from_the_models_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(_generated, "PYDANTIC_CORE_VERSION", "0.0.0")
+    _forget_schemas(monkeypatch)
     entity = schema.parse(schema.ModelEntity, b"schema: 1\nid: i\nname: m\ncreated: c\n", "p")
     assert entity.name == "m" and entity.next_number == 1
     assert record._schemas is not _generated.SCHEMAS
@@ -247,6 +252,23 @@ def test_another_pydantic_core_version_rebuilds_the_schemas_from_the_models(
     assert schema.dump(entity) == b"schema: 1\nid: i\nname: m\ncreated: c\ntags: []\n" + (
         b"next_number: 1\ncount: 0\nstages: {}\n"
     )
+    (kept,) = (tmp_path / "cache" / "gitreg").iterdir()
+
+    # the next process reads them from the cache: no rebuild, no pydantic
+    _forget_schemas(monkeypatch)
+    monkeypatch.setattr(codegen, "compile_schemas", lambda: pytest.fail("rebuilt again"))
+    assert schema.parse(schema.ModelEntity, schema.dump(entity), "p") == entity
+    assert record._schemas == _generated.SCHEMAS
+
+    # a damaged cache file is rebuilt, not trusted
+    kept.write_bytes(b"not a pickle")
+    _forget_schemas(monkeypatch)
+    monkeypatch.undo()  # compile_schemas back, and PYDANTIC_CORE_VERSION too: set it again
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(_generated, "PYDANTIC_CORE_VERSION", "0.0.0")
+    _forget_schemas(monkeypatch)
+    assert schema.parse(schema.ModelEntity, schema.dump(entity), "p") == entity
+    assert kept.read_bytes() != b"not a pickle"
 
 
 # ------------------------------------------------------------------ record API details
