@@ -444,1337 +444,948 @@ class CacheEntry(Record):
         ) -> None: ...
 
 
-SCHEMAS: dict[type, Any] = {
-    RegistryConfig: {
-        "type": "model",
-        "cls": RegistryConfig,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
+_RegistryConfig_schema: Any = {
+    "type": "model",
+    "cls": RegistryConfig,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
                 },
-                "kind": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": ["gitreg-registry"]},
-                        "default": "gitreg-registry",
-                    },
-                },
-                "remote": {
-                    "type": "model-field",
-                    "schema": {"type": "default", "schema": {"type": "str"}, "default": "gitreg"},
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "kind": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": ["gitreg-registry"]},
+                    "default": "gitreg-registry",
                 },
             },
-            "model_name": "RegistryConfig",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "RegistryConfig",
-        },
-        "ref": "gitreg.manifest.models.RegistryConfig",
-    },
-    Ref: {
-        "type": "model",
-        "cls": Ref,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "version": {"type": "model-field", "schema": {"type": "str"}},
-                "id": {"type": "model-field", "schema": {"type": "str"}},
+            "remote": {
+                "type": "model-field",
+                "schema": {"type": "default", "schema": {"type": "str"}, "default": "gitreg"},
             },
-            "model_name": "Ref",
-            "computed_fields": [],
         },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "Ref",
-        },
-        "ref": "gitreg.manifest.models.Ref",
+        "model_name": "RegistryConfig",
+        "computed_fields": [],
     },
-    ArtifactEntity: {
-        "type": "model",
-        "cls": ArtifactEntity,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "RegistryConfig",
+    },
+    "ref": "gitreg.manifest.models.RegistryConfig",
+}
+
+
+_Ref_schema: Any = {
+    "type": "model",
+    "cls": Ref,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "version": {"type": "model-field", "schema": {"type": "str"}},
+            "id": {"type": "model-field", "schema": {"type": "str"}},
+        },
+        "model_name": "Ref",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "Ref",
+    },
+    "ref": "gitreg.manifest.models.Ref",
+}
+
+
+_ArtifactEntity_schema: Any = {
+    "type": "model",
+    "cls": ArtifactEntity,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
                 },
-                "name": {"type": "model-field", "schema": {"type": "str"}},
-                "created": {"type": "model-field", "schema": {"type": "str"}},
-                "next_number": {
-                    "type": "model-field",
-                    "schema": {"type": "default", "schema": {"type": "int"}, "default": 1},
-                },
-                "count": {
-                    "type": "model-field",
-                    "schema": {"type": "default", "schema": {"type": "int"}, "default": 0},
-                },
-                "latest": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "model",
-                                "cls": Ref,
-                                "schema": {
-                                    "type": "model-fields",
-                                    "fields": {
-                                        "version": {
-                                            "type": "model-field",
-                                            "schema": {"type": "str"},
-                                        },
-                                        "id": {"type": "model-field", "schema": {"type": "str"}},
-                                    },
-                                    "model_name": "Ref",
-                                    "computed_fields": [],
-                                },
-                                "custom_init": False,
-                                "root_model": False,
-                                "config": {
-                                    "extra_fields_behavior": "forbid",
-                                    "ser_json_inf_nan": "constants",
-                                    "validate_by_alias": True,
-                                    "validate_by_name": True,
-                                    "title": "Ref",
-                                },
-                                "ref": "gitreg.manifest.models.Ref",
-                            },
-                        },
-                        "default": None,
-                    },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "name": {"type": "model-field", "schema": {"type": "str"}},
+            "created": {"type": "model-field", "schema": {"type": "str"}},
+            "next_number": {
+                "type": "model-field",
+                "schema": {"type": "default", "schema": {"type": "int"}, "default": 1},
+            },
+            "count": {
+                "type": "model-field",
+                "schema": {"type": "default", "schema": {"type": "int"}, "default": 0},
+            },
+            "latest": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": _Ref_schema},
+                    "default": None,
                 },
             },
-            "model_name": "ArtifactEntity",
-            "computed_fields": [],
         },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "ArtifactEntity",
-        },
-        "ref": "gitreg.manifest.models.ArtifactEntity",
+        "model_name": "ArtifactEntity",
+        "computed_fields": [],
     },
-    ArtifactMeta: {
-        "type": "model",
-        "cls": ArtifactMeta,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "ArtifactEntity",
+    },
+    "ref": "gitreg.manifest.models.ArtifactEntity",
+}
+
+
+_ArtifactMeta_schema: Any = {
+    "type": "model",
+    "cls": ArtifactMeta,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
                 },
-                "id": {"type": "model-field", "schema": {"type": "str"}},
-                "name": {"type": "model-field", "schema": {"type": "str"}},
-                "version": {"type": "model-field", "schema": {"type": "str"}},
-                "seq": {"type": "model-field", "schema": {"type": "int"}},
-                "type": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "enum",
-                        "cls": ArtifactType,
-                        "members": [
-                            ArtifactType.DATA,
-                            ArtifactType.MODEL,
-                            ArtifactType.SERVICE,
-                            ArtifactType.DATA_ANALYSIS,
-                            ArtifactType.BASE,
-                        ],
-                        "sub_type": "str",
-                        "ref": "gitreg.enums.ArtifactType",
-                    },
-                },
-                "data_type": {"type": "model-field", "schema": {"type": "str"}},
-                "materializer": {"type": "model-field", "schema": {"type": "str"}},
-                "created": {"type": "model-field", "schema": {"type": "str"}},
-                "tags": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "list", "items_schema": {"type": "str"}},
-                        "default": [],
-                    },
-                },
-                "user_metadata": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "any"},
-                        },
-                        "default": {},
-                    },
-                },
-                "run_metadata": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "any"},
-                        },
-                        "default": {},
-                    },
-                },
-                "extra": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "any"},
-                        },
-                        "default": {},
-                    },
-                },
-                "producer": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "dict",
-                                "keys_schema": {"type": "str"},
-                                "values_schema": {"type": "str"},
-                            },
-                        },
-                        "default": None,
-                    },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "id": {"type": "model-field", "schema": {"type": "str"}},
+            "name": {"type": "model-field", "schema": {"type": "str"}},
+            "version": {"type": "model-field", "schema": {"type": "str"}},
+            "seq": {"type": "model-field", "schema": {"type": "int"}},
+            "type": {
+                "type": "model-field",
+                "schema": {
+                    "type": "enum",
+                    "cls": ArtifactType,
+                    "members": [
+                        ArtifactType.DATA,
+                        ArtifactType.MODEL,
+                        ArtifactType.SERVICE,
+                        ArtifactType.DATA_ANALYSIS,
+                        ArtifactType.BASE,
+                    ],
+                    "sub_type": "str",
+                    "ref": "gitreg.enums.ArtifactType",
                 },
             },
-            "model_name": "ArtifactMeta",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "ArtifactMeta",
-        },
-        "ref": "gitreg.manifest.models.ArtifactMeta",
-    },
-    DvcOut: {
-        "type": "model",
-        "cls": DvcOut,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "md5": {
-                    "type": "model-field",
-                    "schema": {"type": "str", "pattern": "^[0-9a-f]{32}(\\.dir)?$"},
-                },
-                "size": {"type": "model-field", "schema": {"type": "int"}},
-                "hash": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": ["md5"]},
-                        "default": "md5",
-                    },
-                },
-                "path": {"type": "model-field", "schema": {"type": "str"}},
-                "nfiles": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "int"}},
-                        "default": None,
-                    },
+            "data_type": {"type": "model-field", "schema": {"type": "str"}},
+            "materializer": {"type": "model-field", "schema": {"type": "str"}},
+            "created": {"type": "model-field", "schema": {"type": "str"}},
+            "tags": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "list", "items_schema": {"type": "str"}},
+                    "default": [],
                 },
             },
-            "model_name": "DvcOut",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "DvcOut",
-        },
-        "ref": "gitreg.manifest.models.DvcOut",
-    },
-    ArtifactVersionFile: {
-        "type": "model",
-        "cls": ArtifactVersionFile,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "outs": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "list",
-                        "items_schema": {
-                            "type": "model",
-                            "cls": DvcOut,
-                            "schema": {
-                                "type": "model-fields",
-                                "fields": {
-                                    "md5": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "str",
-                                            "pattern": "^[0-9a-f]{32}(\\.dir)?$",
-                                        },
-                                    },
-                                    "size": {"type": "model-field", "schema": {"type": "int"}},
-                                    "hash": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {"type": "literal", "expected": ["md5"]},
-                                            "default": "md5",
-                                        },
-                                    },
-                                    "path": {"type": "model-field", "schema": {"type": "str"}},
-                                    "nfiles": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {"type": "int"},
-                                            },
-                                            "default": None,
-                                        },
-                                    },
-                                },
-                                "model_name": "DvcOut",
-                                "computed_fields": [],
-                            },
-                            "custom_init": False,
-                            "root_model": False,
-                            "config": {
-                                "extra_fields_behavior": "forbid",
-                                "ser_json_inf_nan": "constants",
-                                "validate_by_alias": True,
-                                "validate_by_name": True,
-                                "title": "DvcOut",
-                            },
-                            "ref": "gitreg.manifest.models.DvcOut",
-                        },
-                        "min_length": 1,
-                        "max_length": 1,
-                    },
-                },
-                "meta": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "dict",
-                        "keys_schema": {"type": "literal", "expected": ["gitreg"]},
-                        "values_schema": {
-                            "type": "model",
-                            "cls": ArtifactMeta,
-                            "schema": {
-                                "type": "model-fields",
-                                "fields": {
-                                    "schema_": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {"type": "literal", "expected": [1]},
-                                            "default": 1,
-                                        },
-                                        "validation_alias": "schema",
-                                        "serialization_alias": "schema",
-                                    },
-                                    "id": {"type": "model-field", "schema": {"type": "str"}},
-                                    "name": {"type": "model-field", "schema": {"type": "str"}},
-                                    "version": {"type": "model-field", "schema": {"type": "str"}},
-                                    "seq": {"type": "model-field", "schema": {"type": "int"}},
-                                    "type": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "enum",
-                                            "cls": ArtifactType,
-                                            "members": [
-                                                ArtifactType.DATA,
-                                                ArtifactType.MODEL,
-                                                ArtifactType.SERVICE,
-                                                ArtifactType.DATA_ANALYSIS,
-                                                ArtifactType.BASE,
-                                            ],
-                                            "sub_type": "str",
-                                            "ref": "gitreg.enums.ArtifactType",
-                                        },
-                                    },
-                                    "data_type": {"type": "model-field", "schema": {"type": "str"}},
-                                    "materializer": {
-                                        "type": "model-field",
-                                        "schema": {"type": "str"},
-                                    },
-                                    "created": {"type": "model-field", "schema": {"type": "str"}},
-                                    "tags": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "list",
-                                                "items_schema": {"type": "str"},
-                                            },
-                                            "default": [],
-                                        },
-                                    },
-                                    "user_metadata": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "dict",
-                                                "keys_schema": {"type": "str"},
-                                                "values_schema": {"type": "any"},
-                                            },
-                                            "default": {},
-                                        },
-                                    },
-                                    "run_metadata": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "dict",
-                                                "keys_schema": {"type": "str"},
-                                                "values_schema": {"type": "any"},
-                                            },
-                                            "default": {},
-                                        },
-                                    },
-                                    "extra": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "dict",
-                                                "keys_schema": {"type": "str"},
-                                                "values_schema": {"type": "any"},
-                                            },
-                                            "default": {},
-                                        },
-                                    },
-                                    "producer": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {
-                                                    "type": "dict",
-                                                    "keys_schema": {"type": "str"},
-                                                    "values_schema": {"type": "str"},
-                                                },
-                                            },
-                                            "default": None,
-                                        },
-                                    },
-                                },
-                                "model_name": "ArtifactMeta",
-                                "computed_fields": [],
-                            },
-                            "custom_init": False,
-                            "root_model": False,
-                            "config": {
-                                "extra_fields_behavior": "forbid",
-                                "ser_json_inf_nan": "constants",
-                                "validate_by_alias": True,
-                                "validate_by_name": True,
-                                "title": "ArtifactMeta",
-                            },
-                            "ref": "gitreg.manifest.models.ArtifactMeta",
-                        },
-                    },
-                },
-            },
-            "model_name": "ArtifactVersionFile",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "ArtifactVersionFile",
-        },
-        "ref": "gitreg.manifest.models.ArtifactVersionFile",
-    },
-    ModelRef: {
-        "type": "model",
-        "cls": ModelRef,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "name": {"type": "model-field", "schema": {"type": "str"}},
-                "number": {"type": "model-field", "schema": {"type": "int"}},
-                "id": {"type": "model-field", "schema": {"type": "str"}},
-            },
-            "model_name": "ModelRef",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "ModelRef",
-        },
-        "ref": "gitreg.manifest.models.ModelRef",
-    },
-    ModelEntity: {
-        "type": "model",
-        "cls": ModelEntity,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
-                },
-                "id": {"type": "model-field", "schema": {"type": "str"}},
-                "name": {"type": "model-field", "schema": {"type": "str"}},
-                "created": {"type": "model-field", "schema": {"type": "str"}},
-                "description": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "tags": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "list", "items_schema": {"type": "str"}},
-                        "default": [],
-                    },
-                },
-                "next_number": {
-                    "type": "model-field",
-                    "schema": {"type": "default", "schema": {"type": "int"}, "default": 1},
-                },
-                "count": {
-                    "type": "model-field",
-                    "schema": {"type": "default", "schema": {"type": "int"}, "default": 0},
-                },
-                "latest": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "nullable",
-                            "schema": {
-                                "type": "model",
-                                "cls": ModelRef,
-                                "schema": {
-                                    "type": "model-fields",
-                                    "fields": {
-                                        "name": {"type": "model-field", "schema": {"type": "str"}},
-                                        "number": {
-                                            "type": "model-field",
-                                            "schema": {"type": "int"},
-                                        },
-                                        "id": {"type": "model-field", "schema": {"type": "str"}},
-                                    },
-                                    "model_name": "ModelRef",
-                                    "computed_fields": [],
-                                },
-                                "custom_init": False,
-                                "root_model": False,
-                                "config": {
-                                    "extra_fields_behavior": "forbid",
-                                    "ser_json_inf_nan": "constants",
-                                    "validate_by_alias": True,
-                                    "validate_by_name": True,
-                                    "title": "ModelRef",
-                                },
-                                "ref": "gitreg.manifest.models.ModelRef",
-                            },
-                        },
-                        "default": None,
-                    },
-                },
-                "stages": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "str"},
-                        },
-                        "default": {},
-                    },
-                },
-            },
-            "model_name": "ModelEntity",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "ModelEntity",
-        },
-        "ref": "gitreg.manifest.models.ModelEntity",
-    },
-    ModelVersionFile: {
-        "type": "model",
-        "cls": ModelVersionFile,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
-                },
-                "id": {"type": "model-field", "schema": {"type": "str"}},
-                "model": {"type": "model-field", "schema": {"type": "str"}},
-                "name": {"type": "model-field", "schema": {"type": "str"}},
-                "number": {"type": "model-field", "schema": {"type": "int"}},
-                "created": {"type": "model-field", "schema": {"type": "str"}},
-                "description": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "tags": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "list", "items_schema": {"type": "str"}},
-                        "default": [],
-                    },
-                },
-            },
-            "model_name": "ModelVersionFile",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "ModelVersionFile",
-        },
-        "ref": "gitreg.manifest.models.ModelVersionFile",
-    },
-    LinkFile: {
-        "type": "model",
-        "cls": LinkFile,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
-                },
-                "artifact": {"type": "model-field", "schema": {"type": "str"}},
-                "version": {"type": "model-field", "schema": {"type": "str"}},
-                "artifact_id": {"type": "model-field", "schema": {"type": "str"}},
-                "seq": {
-                    "type": "model-field",
-                    "schema": {"type": "default", "schema": {"type": "int"}, "default": 0},
-                },
-                "kind": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "enum",
-                        "cls": LinkKind,
-                        "members": [LinkKind.DATA, LinkKind.MODEL, LinkKind.DEPLOYMENT],
-                        "sub_type": "str",
-                        "ref": "gitreg.enums.LinkKind",
-                    },
-                },
-                "created": {"type": "model-field", "schema": {"type": "str"}},
-            },
-            "model_name": "LinkFile",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "LinkFile",
-        },
-        "ref": "gitreg.manifest.models.LinkFile",
-    },
-    MetadataFile: {
-        "type": "model",
-        "cls": MetadataFile,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
-                },
-                "created": {"type": "model-field", "schema": {"type": "str"}},
-                "values": {
-                    "type": "model-field",
+            "user_metadata": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
                     "schema": {
                         "type": "dict",
                         "keys_schema": {"type": "str"},
                         "values_schema": {"type": "any"},
                     },
+                    "default": {},
                 },
             },
-            "model_name": "MetadataFile",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "MetadataFile",
-        },
-        "ref": "gitreg.manifest.models.MetadataFile",
-    },
-    IdEntry: {
-        "type": "model",
-        "cls": IdEntry,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
+            "run_metadata": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
                     "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
+                        "type": "dict",
+                        "keys_schema": {"type": "str"},
+                        "values_schema": {"type": "any"},
                     },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
+                    "default": {},
                 },
-                "kind": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "literal",
-                        "expected": ["artifact_version", "model_version", "model", "run"],
-                    },
-                },
-                "path": {"type": "model-field", "schema": {"type": "str"}},
             },
-            "model_name": "IdEntry",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "IdEntry",
-        },
-        "ref": "gitreg.manifest.models.IdEntry",
-    },
-    StepRunEntry: {
-        "type": "model",
-        "cls": StepRunEntry,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "id": {"type": "model-field", "schema": {"type": "str"}},
-                "name": {"type": "model-field", "schema": {"type": "str"}},
-                "status": {
-                    "type": "model-field",
+            "extra": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
                     "schema": {
-                        "type": "literal",
-                        "expected": ["running", "completed", "failed", "cached"],
+                        "type": "dict",
+                        "keys_schema": {"type": "str"},
+                        "values_schema": {"type": "any"},
                     },
+                    "default": {},
                 },
-                "start": {"type": "model-field", "schema": {"type": "str"}},
-                "end": {
-                    "type": "model-field",
+            },
+            "producer": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
                     "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "model": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "parameters": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "any"},
-                        },
-                        "default": {},
-                    },
-                },
-                "inputs": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
+                        "type": "nullable",
                         "schema": {
                             "type": "dict",
                             "keys_schema": {"type": "str"},
                             "values_schema": {"type": "str"},
                         },
-                        "default": {},
                     },
-                },
-                "external": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "str"},
-                        },
-                        "default": {},
-                    },
-                },
-                "outputs": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "str"},
-                        },
-                        "default": {},
-                    },
-                },
-                "saved": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "list", "items_schema": {"type": "str"}},
-                        "default": [],
-                    },
-                },
-                "cache_key": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "cached_from": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "metadata": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "any"},
-                        },
-                        "default": {},
-                    },
-                },
-                "error": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
+                    "default": None,
                 },
             },
-            "model_name": "StepRunEntry",
-            "computed_fields": [],
         },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "StepRunEntry",
-        },
-        "ref": "gitreg.manifest.models.StepRunEntry",
+        "model_name": "ArtifactMeta",
+        "computed_fields": [],
     },
-    CodeRef: {
-        "type": "model",
-        "cls": CodeRef,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "commit": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "branch": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "dirty": {
-                    "type": "model-field",
-                    "schema": {"type": "default", "schema": {"type": "bool"}, "default": False},
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "ArtifactMeta",
+    },
+    "ref": "gitreg.manifest.models.ArtifactMeta",
+}
+
+
+_DvcOut_schema: Any = {
+    "type": "model",
+    "cls": DvcOut,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "md5": {
+                "type": "model-field",
+                "schema": {"type": "str", "pattern": "^[0-9a-f]{32}(\\.dir)?$"},
+            },
+            "size": {"type": "model-field", "schema": {"type": "int"}},
+            "hash": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": ["md5"]},
+                    "default": "md5",
                 },
             },
-            "model_name": "CodeRef",
-            "computed_fields": [],
-        },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "CodeRef",
-        },
-        "ref": "gitreg.manifest.models.CodeRef",
-    },
-    RunFile: {
-        "type": "model",
-        "cls": RunFile,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
-                },
-                "id": {"type": "model-field", "schema": {"type": "str"}},
-                "pipeline": {"type": "model-field", "schema": {"type": "str"}},
-                "status": {
-                    "type": "model-field",
-                    "schema": {"type": "literal", "expected": ["running", "completed", "failed"]},
-                },
-                "start": {"type": "model-field", "schema": {"type": "str"}},
-                "end": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "model": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "nullable", "schema": {"type": "str"}},
-                        "default": None,
-                    },
-                },
-                "parameters": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "dict",
-                            "keys_schema": {"type": "str"},
-                            "values_schema": {"type": "any"},
-                        },
-                        "default": {},
-                    },
-                },
-                "code": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "model",
-                            "cls": CodeRef,
-                            "schema": {
-                                "type": "model-fields",
-                                "fields": {
-                                    "commit": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {"type": "str"},
-                                            },
-                                            "default": None,
-                                        },
-                                    },
-                                    "branch": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {
-                                                "type": "nullable",
-                                                "schema": {"type": "str"},
-                                            },
-                                            "default": None,
-                                        },
-                                    },
-                                    "dirty": {
-                                        "type": "model-field",
-                                        "schema": {
-                                            "type": "default",
-                                            "schema": {"type": "bool"},
-                                            "default": False,
-                                        },
-                                    },
-                                },
-                                "model_name": "CodeRef",
-                                "computed_fields": [],
-                            },
-                            "custom_init": False,
-                            "root_model": False,
-                            "config": {
-                                "extra_fields_behavior": "forbid",
-                                "ser_json_inf_nan": "constants",
-                                "validate_by_alias": True,
-                                "validate_by_name": True,
-                                "title": "CodeRef",
-                            },
-                            "ref": "gitreg.manifest.models.CodeRef",
-                        },
-                        "default_factory": CodeRef,
-                        "default_factory_takes_data": False,
-                    },
-                },
-                "steps": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {
-                            "type": "list",
-                            "items_schema": {
-                                "type": "model",
-                                "cls": StepRunEntry,
-                                "schema": {
-                                    "type": "model-fields",
-                                    "fields": {
-                                        "id": {"type": "model-field", "schema": {"type": "str"}},
-                                        "name": {"type": "model-field", "schema": {"type": "str"}},
-                                        "status": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "literal",
-                                                "expected": [
-                                                    "running",
-                                                    "completed",
-                                                    "failed",
-                                                    "cached",
-                                                ],
-                                            },
-                                        },
-                                        "start": {"type": "model-field", "schema": {"type": "str"}},
-                                        "end": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {"type": "str"},
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                        "model": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {"type": "str"},
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                        "parameters": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "dict",
-                                                    "keys_schema": {"type": "str"},
-                                                    "values_schema": {"type": "any"},
-                                                },
-                                                "default": {},
-                                            },
-                                        },
-                                        "inputs": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "dict",
-                                                    "keys_schema": {"type": "str"},
-                                                    "values_schema": {"type": "str"},
-                                                },
-                                                "default": {},
-                                            },
-                                        },
-                                        "external": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "dict",
-                                                    "keys_schema": {"type": "str"},
-                                                    "values_schema": {"type": "str"},
-                                                },
-                                                "default": {},
-                                            },
-                                        },
-                                        "outputs": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "dict",
-                                                    "keys_schema": {"type": "str"},
-                                                    "values_schema": {"type": "str"},
-                                                },
-                                                "default": {},
-                                            },
-                                        },
-                                        "saved": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "list",
-                                                    "items_schema": {"type": "str"},
-                                                },
-                                                "default": [],
-                                            },
-                                        },
-                                        "cache_key": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {"type": "str"},
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                        "cached_from": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {"type": "str"},
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                        "metadata": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "dict",
-                                                    "keys_schema": {"type": "str"},
-                                                    "values_schema": {"type": "any"},
-                                                },
-                                                "default": {},
-                                            },
-                                        },
-                                        "error": {
-                                            "type": "model-field",
-                                            "schema": {
-                                                "type": "default",
-                                                "schema": {
-                                                    "type": "nullable",
-                                                    "schema": {"type": "str"},
-                                                },
-                                                "default": None,
-                                            },
-                                        },
-                                    },
-                                    "model_name": "StepRunEntry",
-                                    "computed_fields": [],
-                                },
-                                "custom_init": False,
-                                "root_model": False,
-                                "config": {
-                                    "extra_fields_behavior": "forbid",
-                                    "ser_json_inf_nan": "constants",
-                                    "validate_by_alias": True,
-                                    "validate_by_name": True,
-                                    "title": "StepRunEntry",
-                                },
-                                "ref": "gitreg.manifest.models.StepRunEntry",
-                            },
-                        },
-                        "default": [],
-                    },
+            "path": {"type": "model-field", "schema": {"type": "str"}},
+            "nfiles": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "int"}},
+                    "default": None,
                 },
             },
-            "model_name": "RunFile",
-            "computed_fields": [],
         },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "RunFile",
-        },
-        "ref": "gitreg.manifest.models.RunFile",
+        "model_name": "DvcOut",
+        "computed_fields": [],
     },
-    CacheEntry: {
-        "type": "model",
-        "cls": CacheEntry,
-        "schema": {
-            "type": "model-fields",
-            "fields": {
-                "schema_": {
-                    "type": "model-field",
-                    "schema": {
-                        "type": "default",
-                        "schema": {"type": "literal", "expected": [1]},
-                        "default": 1,
-                    },
-                    "validation_alias": "schema",
-                    "serialization_alias": "schema",
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "DvcOut",
+    },
+    "ref": "gitreg.manifest.models.DvcOut",
+}
+
+
+_ArtifactVersionFile_schema: Any = {
+    "type": "model",
+    "cls": ArtifactVersionFile,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "outs": {
+                "type": "model-field",
+                "schema": {
+                    "type": "list",
+                    "items_schema": _DvcOut_schema,
+                    "min_length": 1,
+                    "max_length": 1,
                 },
-                "step": {"type": "model-field", "schema": {"type": "str"}},
-                "run": {"type": "model-field", "schema": {"type": "str"}},
-                "outputs": {
-                    "type": "model-field",
+            },
+            "meta": {
+                "type": "model-field",
+                "schema": {
+                    "type": "dict",
+                    "keys_schema": {"type": "literal", "expected": ["gitreg"]},
+                    "values_schema": _ArtifactMeta_schema,
+                },
+            },
+        },
+        "model_name": "ArtifactVersionFile",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "ArtifactVersionFile",
+    },
+    "ref": "gitreg.manifest.models.ArtifactVersionFile",
+}
+
+
+_ModelRef_schema: Any = {
+    "type": "model",
+    "cls": ModelRef,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "name": {"type": "model-field", "schema": {"type": "str"}},
+            "number": {"type": "model-field", "schema": {"type": "int"}},
+            "id": {"type": "model-field", "schema": {"type": "str"}},
+        },
+        "model_name": "ModelRef",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "ModelRef",
+    },
+    "ref": "gitreg.manifest.models.ModelRef",
+}
+
+
+_ModelEntity_schema: Any = {
+    "type": "model",
+    "cls": ModelEntity,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
+                },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "id": {"type": "model-field", "schema": {"type": "str"}},
+            "name": {"type": "model-field", "schema": {"type": "str"}},
+            "created": {"type": "model-field", "schema": {"type": "str"}},
+            "description": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "tags": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "list", "items_schema": {"type": "str"}},
+                    "default": [],
+                },
+            },
+            "next_number": {
+                "type": "model-field",
+                "schema": {"type": "default", "schema": {"type": "int"}, "default": 1},
+            },
+            "count": {
+                "type": "model-field",
+                "schema": {"type": "default", "schema": {"type": "int"}, "default": 0},
+            },
+            "latest": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": _ModelRef_schema},
+                    "default": None,
+                },
+            },
+            "stages": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
                     "schema": {
                         "type": "dict",
                         "keys_schema": {"type": "str"},
                         "values_schema": {"type": "str"},
                     },
+                    "default": {},
                 },
             },
-            "model_name": "CacheEntry",
-            "computed_fields": [],
         },
-        "custom_init": False,
-        "root_model": False,
-        "config": {
-            "extra_fields_behavior": "forbid",
-            "ser_json_inf_nan": "constants",
-            "validate_by_alias": True,
-            "validate_by_name": True,
-            "title": "CacheEntry",
-        },
-        "ref": "gitreg.manifest.models.CacheEntry",
+        "model_name": "ModelEntity",
+        "computed_fields": [],
     },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "ModelEntity",
+    },
+    "ref": "gitreg.manifest.models.ModelEntity",
+}
+
+
+_ModelVersionFile_schema: Any = {
+    "type": "model",
+    "cls": ModelVersionFile,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
+                },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "id": {"type": "model-field", "schema": {"type": "str"}},
+            "model": {"type": "model-field", "schema": {"type": "str"}},
+            "name": {"type": "model-field", "schema": {"type": "str"}},
+            "number": {"type": "model-field", "schema": {"type": "int"}},
+            "created": {"type": "model-field", "schema": {"type": "str"}},
+            "description": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "tags": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "list", "items_schema": {"type": "str"}},
+                    "default": [],
+                },
+            },
+        },
+        "model_name": "ModelVersionFile",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "ModelVersionFile",
+    },
+    "ref": "gitreg.manifest.models.ModelVersionFile",
+}
+
+
+_LinkFile_schema: Any = {
+    "type": "model",
+    "cls": LinkFile,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
+                },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "artifact": {"type": "model-field", "schema": {"type": "str"}},
+            "version": {"type": "model-field", "schema": {"type": "str"}},
+            "artifact_id": {"type": "model-field", "schema": {"type": "str"}},
+            "seq": {
+                "type": "model-field",
+                "schema": {"type": "default", "schema": {"type": "int"}, "default": 0},
+            },
+            "kind": {
+                "type": "model-field",
+                "schema": {
+                    "type": "enum",
+                    "cls": LinkKind,
+                    "members": [LinkKind.DATA, LinkKind.MODEL, LinkKind.DEPLOYMENT],
+                    "sub_type": "str",
+                    "ref": "gitreg.enums.LinkKind",
+                },
+            },
+            "created": {"type": "model-field", "schema": {"type": "str"}},
+        },
+        "model_name": "LinkFile",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "LinkFile",
+    },
+    "ref": "gitreg.manifest.models.LinkFile",
+}
+
+
+_MetadataFile_schema: Any = {
+    "type": "model",
+    "cls": MetadataFile,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
+                },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "created": {"type": "model-field", "schema": {"type": "str"}},
+            "values": {
+                "type": "model-field",
+                "schema": {
+                    "type": "dict",
+                    "keys_schema": {"type": "str"},
+                    "values_schema": {"type": "any"},
+                },
+            },
+        },
+        "model_name": "MetadataFile",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "MetadataFile",
+    },
+    "ref": "gitreg.manifest.models.MetadataFile",
+}
+
+
+_IdEntry_schema: Any = {
+    "type": "model",
+    "cls": IdEntry,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
+                },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "kind": {
+                "type": "model-field",
+                "schema": {
+                    "type": "literal",
+                    "expected": ["artifact_version", "model_version", "model", "run"],
+                },
+            },
+            "path": {"type": "model-field", "schema": {"type": "str"}},
+        },
+        "model_name": "IdEntry",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "IdEntry",
+    },
+    "ref": "gitreg.manifest.models.IdEntry",
+}
+
+
+_StepRunEntry_schema: Any = {
+    "type": "model",
+    "cls": StepRunEntry,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "id": {"type": "model-field", "schema": {"type": "str"}},
+            "name": {"type": "model-field", "schema": {"type": "str"}},
+            "status": {
+                "type": "model-field",
+                "schema": {
+                    "type": "literal",
+                    "expected": ["running", "completed", "failed", "cached"],
+                },
+            },
+            "start": {"type": "model-field", "schema": {"type": "str"}},
+            "end": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "model": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "parameters": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {"type": "str"},
+                        "values_schema": {"type": "any"},
+                    },
+                    "default": {},
+                },
+            },
+            "inputs": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {"type": "str"},
+                        "values_schema": {"type": "str"},
+                    },
+                    "default": {},
+                },
+            },
+            "external": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {"type": "str"},
+                        "values_schema": {"type": "str"},
+                    },
+                    "default": {},
+                },
+            },
+            "outputs": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {"type": "str"},
+                        "values_schema": {"type": "str"},
+                    },
+                    "default": {},
+                },
+            },
+            "saved": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "list", "items_schema": {"type": "str"}},
+                    "default": [],
+                },
+            },
+            "cache_key": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "cached_from": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "metadata": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {"type": "str"},
+                        "values_schema": {"type": "any"},
+                    },
+                    "default": {},
+                },
+            },
+            "error": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+        },
+        "model_name": "StepRunEntry",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "StepRunEntry",
+    },
+    "ref": "gitreg.manifest.models.StepRunEntry",
+}
+
+
+_CodeRef_schema: Any = {
+    "type": "model",
+    "cls": CodeRef,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "commit": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "branch": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "dirty": {
+                "type": "model-field",
+                "schema": {"type": "default", "schema": {"type": "bool"}, "default": False},
+            },
+        },
+        "model_name": "CodeRef",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "CodeRef",
+    },
+    "ref": "gitreg.manifest.models.CodeRef",
+}
+
+
+_RunFile_schema: Any = {
+    "type": "model",
+    "cls": RunFile,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
+                },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "id": {"type": "model-field", "schema": {"type": "str"}},
+            "pipeline": {"type": "model-field", "schema": {"type": "str"}},
+            "status": {
+                "type": "model-field",
+                "schema": {"type": "literal", "expected": ["running", "completed", "failed"]},
+            },
+            "start": {"type": "model-field", "schema": {"type": "str"}},
+            "end": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "model": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "parameters": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "dict",
+                        "keys_schema": {"type": "str"},
+                        "values_schema": {"type": "any"},
+                    },
+                    "default": {},
+                },
+            },
+            "code": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": _CodeRef_schema,
+                    "default_factory": CodeRef,
+                    "default_factory_takes_data": False,
+                },
+            },
+            "steps": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "list", "items_schema": _StepRunEntry_schema},
+                    "default": [],
+                },
+            },
+        },
+        "model_name": "RunFile",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "RunFile",
+    },
+    "ref": "gitreg.manifest.models.RunFile",
+}
+
+
+_CacheEntry_schema: Any = {
+    "type": "model",
+    "cls": CacheEntry,
+    "schema": {
+        "type": "model-fields",
+        "fields": {
+            "schema_": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "literal", "expected": [1]},
+                    "default": 1,
+                },
+                "validation_alias": "schema",
+                "serialization_alias": "schema",
+            },
+            "step": {"type": "model-field", "schema": {"type": "str"}},
+            "run": {"type": "model-field", "schema": {"type": "str"}},
+            "outputs": {
+                "type": "model-field",
+                "schema": {
+                    "type": "dict",
+                    "keys_schema": {"type": "str"},
+                    "values_schema": {"type": "str"},
+                },
+            },
+        },
+        "model_name": "CacheEntry",
+        "computed_fields": [],
+    },
+    "custom_init": False,
+    "root_model": False,
+    "config": {
+        "extra_fields_behavior": "forbid",
+        "ser_json_inf_nan": "constants",
+        "validate_by_alias": True,
+        "validate_by_name": True,
+        "title": "CacheEntry",
+    },
+    "ref": "gitreg.manifest.models.CacheEntry",
+}
+
+
+SCHEMAS: dict[type, Any] = {
+    RegistryConfig: _RegistryConfig_schema,
+    Ref: _Ref_schema,
+    ArtifactEntity: _ArtifactEntity_schema,
+    ArtifactMeta: _ArtifactMeta_schema,
+    DvcOut: _DvcOut_schema,
+    ArtifactVersionFile: _ArtifactVersionFile_schema,
+    ModelRef: _ModelRef_schema,
+    ModelEntity: _ModelEntity_schema,
+    ModelVersionFile: _ModelVersionFile_schema,
+    LinkFile: _LinkFile_schema,
+    MetadataFile: _MetadataFile_schema,
+    IdEntry: _IdEntry_schema,
+    StepRunEntry: _StepRunEntry_schema,
+    CodeRef: _CodeRef_schema,
+    RunFile: _RunFile_schema,
+    CacheEntry: _CacheEntry_schema,
 }

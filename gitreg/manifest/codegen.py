@@ -133,14 +133,23 @@ def _members(model: Any) -> list[str]:
     return out
 
 
-def _py(node: Any, names: dict[type, str]) -> str:
-    """Python source of a schema value; classes by name."""
+def _py(node: Any, names: dict[type, str], shared: dict[type, Any] | None = None) -> str:
+    """Python source of a schema value; classes by name, and the schema of a nested record
+    by the name of its own schema when it is the same (`shared`: record -> its schema)."""
+    shared = shared or {}
+
+    def py(v: Any) -> str:
+        return _py(v, names, shared)
+
     if isinstance(node, enum.Enum):
         return f"{type(node).__name__}.{node.name}"
     if isinstance(node, dict):
-        return "{" + ", ".join(f"{_py(k, names)}: {_py(v, names)}" for k, v in node.items()) + "}"
+        cls = node.get("cls") if node.get("type") == "model" else None
+        if cls in shared and shared[cls] == node:
+            return _schema_name(names[cls])
+        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in node.items()) + "}"
     if isinstance(node, list):
-        return "[" + ", ".join(_py(v, names) for v in node) + "]"
+        return "[" + ", ".join(py(v) for v in node) + "]"
     if isinstance(node, type):
         if node in names:
             return names[node]
@@ -151,6 +160,10 @@ def _py(node: Any, names: dict[type, str]) -> str:
     if node is None or isinstance(node, (str, int, float, bool)):
         return repr(node)
     raise TypeError(f"cannot write {node!r} into generated code")
+
+
+def _schema_name(record: str) -> str:
+    return f"_{record}_schema"
 
 
 def render() -> str:
@@ -185,10 +198,15 @@ def render() -> str:
         for src in _members(m):
             body.append("\n" + textwrap.indent(src, "    "))
         parts.append(f"\nclass {m.__name__}(Record):\n" + "".join(body))
-    schemas = ", ".join(
-        f"{m.__name__}: {_py(_transform(_core_schema(m), stand_ins), names)}" for m in models
-    )
-    parts.append(f"\nSCHEMAS: dict[type, Any] = {{{schemas}}}\n")
+    # each schema once, in model order: a nested record's schema is defined before its users
+    shared: dict[type, Any] = {}
+    for m in models:
+        compiled = _transform(_core_schema(m), stand_ins)
+        code = _py(compiled, names, shared)
+        parts.append(f"\n{_schema_name(m.__name__)}: Any = {code}\n")
+        shared[stand_ins[m]] = compiled
+    table = ", ".join(f"{m.__name__}: {_schema_name(m.__name__)}" for m in models)
+    parts.append(f"\nSCHEMAS: dict[type, Any] = {{{table}}}\n")
     return _format("\n".join(parts))
 
 
