@@ -121,16 +121,26 @@ def _members(model: Any) -> list[str]:
         for name, value in klass.__dict__.items():
             if name.startswith("__") or name in ("model_config", "_abc_impl") or name in fields:
                 continue
-            if isinstance(value, property) and value.fget is not None:
-                src = textwrap.dedent(inspect.getsource(value.fget))
-                if src.startswith("@property\ndef "):
-                    out.append(src)
-                    continue
+            if _plain_property(value, klass):
+                out.append(textwrap.dedent(inspect.getsource(value.fget)))
+                continue
             raise RuntimeError(
                 f"{klass.__name__}.{name}: records can only have fields and plain @property "
                 "members; compute it in the services layer instead"
             )
     return out
+
+
+def _plain_property(value: Any, klass: type) -> bool:
+    """A getter-only @property that uses no name of models.py that records do not have."""
+    if not isinstance(value, property) or value.fget is None or value.fset or value.fdel:
+        return False
+    if not textwrap.dedent(inspect.getsource(value.fget)).startswith("@property\ndef "):
+        return False
+    module = vars(sys.modules[klass.__module__])
+    known = {n.strip() for line in re.findall(r"import (.+)", _IMPORTS) for n in line.split(",")}
+    known |= {m.__name__ for m in _model_classes()}
+    return all(n in known or n not in module for n in value.fget.__code__.co_names)
 
 
 def _py(node: Any, names: dict[type, str], shared: dict[type, Any] | None = None) -> str:

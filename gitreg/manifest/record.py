@@ -43,42 +43,93 @@ def _load_schemas() -> Mapping[type, Any]:
     return _schemas
 
 
-def _rebuilt_schemas(core_version: str) -> Mapping[type, Any]:
-    """The schemas for another pydantic-core, rebuilt from the models (importing pydantic)
-    once and then kept in the user's cache, so later processes start as fast as with the
-    generated ones."""
+# bump when what is pickled changes shape, so older cache files are not read
+_CACHE_FORMAT = "1"
+
+
+class _SchemaUnpickler:
+    """Unpickles only what rebuilt schemas hold: records, gitreg's enums, plain containers."""
+
+    ALLOWED = {"list", "dict", "set", "frozenset", "tuple"}
+
+    @classmethod
+    def load(cls, f: Any) -> Any:
+        import pickle
+
+        class Restricted(pickle.Unpickler):
+            def find_class(self, module: str, name: str) -> Any:
+                if module in ("gitreg.manifest._generated", "gitreg.enums") or (
+                    module == "builtins" and name in cls.ALLOWED
+                ):
+                    return super().find_class(module, name)
+                raise pickle.UnpicklingError(f"{module}.{name} is not allowed here")
+
+        return Restricted(f).load()
+
+
+def _cache_path(core_version: str) -> str | None:
+    """Where schemas rebuilt for `core_version` are kept; None if there is no safe place."""
     import hashlib
     import os
-    import pickle
 
     here = os.path.dirname(os.path.abspath(__file__))
-    digest = hashlib.sha256(core_version.encode())
+    digest = hashlib.sha256(f"{_CACHE_FORMAT} {core_version}".encode())
     for name in ("models.py", "_generated.py"):
         try:
             with open(os.path.join(here, name), "rb") as f:
                 digest.update(f.read())
-        except OSError:  # e.g. a zipped install: no cache, rebuild every time
-            digest.update(os.urandom(16))
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "gitreg", f"schemas-{digest.hexdigest()[:20]}.pickle")
+        except OSError:  # e.g. a zipped install: nothing to key a cache on
+            return None
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):  # the XDG spec: ignore a relative value
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):  # no home directory: not the current one either
+        return None
+    return os.path.join(base, "gitreg", f"schemas-{digest.hexdigest()[:20]}.pickle")
+
+
+def _read_cache(path: str) -> Mapping[type, Any] | None:
+    import os
+
+    from gitreg.manifest import _generated
+
     try:
         with open(path, "rb") as f:
-            cached: Mapping[type, Any] = pickle.load(f)
+            if hasattr(os, "getuid") and os.fstat(f.fileno()).st_uid != os.getuid():
+                return None  # someone else's file: not trusted
+            cached = _SchemaUnpickler.load(f)
+    except Exception:  # missing, damaged or refused: rebuild
+        return None
+    if type(cached) is not dict or cached.keys() != _generated.SCHEMAS.keys():
+        return None
+    return cached
+
+
+def _rebuilt_schemas(core_version: str) -> Mapping[type, Any]:
+    """The schemas for another pydantic-core, rebuilt from the models (importing pydantic)
+    once and then kept in the user's cache, so later processes start as fast as with the
+    generated ones."""
+    import os
+    import pickle
+
+    path = _cache_path(core_version)
+    cached = _read_cache(path) if path else None
+    if cached is not None:
         log.debug("manifest schemas for pydantic-core %s from %s", core_version, path)
         return cached
-    except Exception:  # missing, unreadable or from an incompatible gitreg: rebuild it
-        pass
     from gitreg.manifest import _generated
     from gitreg.manifest.codegen import compile_schemas
 
     log.info(
         "pydantic-core %s is not %s, which gitreg's manifest schemas were generated with: "
-        "rebuilding them from gitreg.manifest.models (once; kept in %s)",
+        "rebuilding them from gitreg.manifest.models%s",
         core_version,
         _generated.PYDANTIC_CORE_VERSION,
-        path,
+        f" (once; kept in {path})" if path else "",
     )
     schemas = compile_schemas()
+    if path is None:
+        return schemas
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -145,15 +196,20 @@ class Record:
         out: R = validator(cls).validate_python(data)
         return out
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        # as pydantic: a misspelt field is an error, not an attribute that is never written
-        if name not in self._fields:
-            raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
-        self.__dict__[name] = value
-        self.__pydantic_fields_set__.add(name)
+    if not TYPE_CHECKING:  # hidden from mypy, which then flags a misspelt field itself
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            # as pydantic: a misspelt field is an error, not an attribute never written
+            if name not in self._fields:
+                raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
+            self.__dict__[name] = value
+            self.__pydantic_fields_set__.add(name)
+
+    def __copy__(self: R) -> R:
+        return self.model_copy()
 
     def __getstate__(self) -> tuple[dict[str, Any], set[str]]:
-        return self.__dict__, self.__pydantic_fields_set__
+        return dict(self.__dict__), set(self.__pydantic_fields_set__)
 
     def __setstate__(self, state: tuple[dict[str, Any], set[str]]) -> None:
         object.__setattr__(self, "__dict__", state[0])

@@ -271,6 +271,45 @@ def test_another_pydantic_core_version_rebuilds_the_schemas_from_the_models_once
     assert kept.read_bytes() != b"not a pickle"
 
 
+def test_a_planted_or_misshapen_schema_cache_is_not_trusted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pickle
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(_generated, "PYDANTIC_CORE_VERSION", "0.0.0")
+    path = record._cache_path(pydantic_core.__version__)
+    assert path is not None and path.startswith(str(tmp_path / "cache"))
+    Path(path).parent.mkdir(parents=True)
+    ran = tmp_path / "ran"
+
+    class Planted:
+        def __reduce__(self) -> Any:
+            return (os.system, (f"touch {ran}",))
+
+    doc = b"schema: 1\nid: i\nname: m\ncreated: c\n"
+    for planted in (Planted(), {"not": "schemas"}):
+        Path(path).write_bytes(pickle.dumps(planted))
+        _forget_schemas(monkeypatch)
+        assert schema.parse(schema.ModelEntity, doc, "p").name == "m"
+        assert not ran.exists()
+        assert record._schemas == _generated.SCHEMAS  # rebuilt, and the cache rewritten
+        assert record._read_cache(path) == _generated.SCHEMAS
+
+
+def test_no_schema_cache_without_an_absolute_cache_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative-cache")  # ignored, as XDG says
+    monkeypatch.setattr(os.path, "expanduser", lambda p: p)  # and no home directory
+    assert record._cache_path("1.2.3") is None
+    monkeypatch.setattr(_generated, "PYDANTIC_CORE_VERSION", "0.0.0")
+    _forget_schemas(monkeypatch)
+    assert schema.parse(schema.ModelEntity, b"schema: 1\nid: i\nname: m\ncreated: c\n", "p")
+    assert list(tmp_path.iterdir()) == []  # nothing written in the current directory
+
+
 # ------------------------------------------------------------------ record API details
 
 
@@ -292,6 +331,9 @@ def test_records_pickle_copy_and_dump_json_like_pydantic_models() -> None:
     pyd = models.ModelEntity.model_validate(rec.model_dump())
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         assert pickle.loads(pickle.dumps(rec, protocol)) == rec
+    shallow = copy.copy(rec)
+    shallow.count = 7
+    assert (shallow.count, rec.count) == (7, 0) and shallow.latest is rec.latest
     deep = rec.model_copy(deep=True)
     assert deep == rec and deep.latest is not rec.latest
     assert copy.deepcopy(rec) == rec
@@ -332,14 +374,22 @@ def _models_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -
         "    @staticmethod\n    def helper() -> int:\n        return 1\n",
         "    def method(self) -> int:\n        return 1\n",
         "    KIND: ClassVar[str] = 'a'\n",
+        "    @property\n    def double(self) -> int:\n        return 2 * self.x\n"
+        "    @double.setter\n    def double(self, v: int) -> None:\n        self.x = v // 2\n",
+        "    @property\n    def shown(self) -> str:\n        return helper(self.x)\n",
     ],
-    ids=["classmethod", "staticmethod", "method", "classvar"],
+    ids=["classmethod", "staticmethod", "method", "classvar", "setter", "module-helper"],
 )
 def test_codegen_refuses_members_a_record_could_not_offer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, member: str
 ) -> None:
-    _models_module(tmp_path, monkeypatch, "class A(_Model):\n    x: int = 0\n" + member)
-    with pytest.raises(RuntimeError, match=r"A\.\w+: only fields|A\.\w+: records can only"):
+    _models_module(
+        tmp_path,
+        monkeypatch,
+        "def helper(x: int) -> str:\n    return str(x)\n"
+        "class A(_Model):\n    x: int = 0\n" + member,
+    )
+    with pytest.raises(RuntimeError, match=r"A\.\w+: (only fields|records can only)"):
         codegen.render()
 
 
