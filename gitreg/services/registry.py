@@ -13,7 +13,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitreg import names
 from gitreg.enums import ArtifactType, LinkKind, ModelStages
@@ -51,8 +51,11 @@ from gitreg.services.records import (
     ModelRecord,
     ModelVersionRecord,
 )
-from gitreg.stores.data import DataStore, RemoteSpec, StoredObject
 from gitreg.stores.git import GitStore, Op, Put, Snapshot
+
+if TYPE_CHECKING:
+    # the data store (hashing, dvc-data) is imported when bytes move, not for reads
+    from gitreg.stores.data import DataStore, RemoteSpec, StoredObject
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +187,8 @@ class Registry:
             raise RegistryNotInitializedError(self.git.branch)
 
     def _remote_from(self, snap: Snapshot) -> RemoteSpec:
+        from gitreg.stores.data import RemoteSpec
+
         raw = snap.read(layout.DVC_CONFIG)
         if raw is None:
             return RemoteSpec("gitreg", self.default_remote)
@@ -210,6 +215,8 @@ class Registry:
         snap = snap or self.git.snapshot()
         key = snap.blob_sha(layout.DVC_CONFIG) or ""
         if self._data is None or self._data_key != key:
+            from gitreg.stores.data import DataStore
+
             self._data = DataStore(os.path.join(self.gitreg_dir, "cache"), self._remote_from(snap))
             self._data_key = key
         return self._data
