@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from gitreg import Client, Model, log_metadata, pipeline, save_artifact, step
 from gitreg.api import context
 from gitreg.errors import ManifestError
-from gitreg.manifest import _generated, codegen, models, record, schema, yaml_io
+from gitreg.manifest import _generated, codegen, models, record, schema, schema_cache, yaml_io
 from gitreg.services.validate import _RULES
 
 SETTINGS = settings(
@@ -278,7 +278,7 @@ def test_a_planted_or_misshapen_schema_cache_is_not_trusted(
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(_generated, "PYDANTIC_CORE_VERSION", "0.0.0")
-    path = record._cache_path(pydantic_core.__version__)
+    path = schema_cache.cache_path(pydantic_core.__version__)
     assert path is not None and path.startswith(str(tmp_path / "cache"))
     Path(path).parent.mkdir(parents=True)
     ran = tmp_path / "ran"
@@ -294,7 +294,7 @@ def test_a_planted_or_misshapen_schema_cache_is_not_trusted(
         assert schema.parse(schema.ModelEntity, doc, "p").name == "m"
         assert not ran.exists()
         assert record._schemas == _generated.SCHEMAS  # rebuilt, and the cache rewritten
-        assert record._read_cache(path) == _generated.SCHEMAS
+        assert schema_cache.read_cache(path) == _generated.SCHEMAS
 
 
 def test_no_schema_cache_without_an_absolute_cache_dir(
@@ -303,7 +303,7 @@ def test_no_schema_cache_without_an_absolute_cache_dir(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", "relative-cache")  # ignored, as XDG says
     monkeypatch.setattr(os.path, "expanduser", lambda p: p)  # and no home directory
-    assert record._cache_path("1.2.3") is None
+    assert schema_cache.cache_path("1.2.3") is None
     monkeypatch.setattr(_generated, "PYDANTIC_CORE_VERSION", "0.0.0")
     _forget_schemas(monkeypatch)
     assert schema.parse(schema.ModelEntity, b"schema: 1\nid: i\nname: m\ncreated: c\n", "p")
