@@ -242,9 +242,18 @@ def _format(source: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m gitreg.manifest.codegen",
+        description=f"Compile gitreg/manifest/models.py into {TARGET.name}.",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the file is out of date; write nothing"
+    )
+    args = parser.parse_args(argv)
     text = render()
-    if "--check" in args:
+    if args.check:
         if TARGET.read_text(encoding="utf-8") != text:
             sys.stderr.write(f"{TARGET} is out of date: run python -m gitreg.manifest.codegen\n")
             return 1
