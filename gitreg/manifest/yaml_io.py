@@ -180,17 +180,17 @@ def loads(data: bytes, path: str) -> Any:
     """Parse one manifest; any failure is a ManifestError naming `path:line`."""
     if len(data) > MAX_BYTES:
         raise ManifestError(path, f"file is {len(data)} bytes, over the {MAX_BYTES} limit")
-    if b"&" in data or b"*" in data:
-        # anchors and aliases are never written by gitreg; refusing them stops alias bombs
-        _reject_aliases(data, path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ManifestError(path, f"not UTF-8 ({e.reason})") from None
     _check_depth(text, path)
-    canonical = _canonical_loads(text, data)
+    canonical = _canonical_loads(text, data)  # gitreg's own form: no anchors or aliases
     if canonical is not None:
         return canonical
+    if "&" in text or "*" in text:
+        # anchors and aliases are never written by gitreg; refusing them stops alias bombs
+        _reject_aliases(text, path)
     try:
         return _loader().load(text)
     except Exception as e:
@@ -333,10 +333,18 @@ def _check_depth(text: str, path: str) -> None:
             raise ManifestError(path, f"indented deeper than {MAX_DEPTH} levels", lineno)
 
 
-def _reject_aliases(data: bytes, path: str) -> None:
-    for lineno, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-        stripped = line.split("#", 1)[0]
-        if re.search(r"(^|[\s:\-\[,{])[&*][^\s\"']", stripped) and not re.search(
-            r"\"[^\"]*[&*][^\"]*\"", stripped
-        ):
-            raise ManifestError(path, "YAML anchors and aliases are not allowed", lineno)
+def _reject_aliases(text: str, path: str) -> None:
+    """ManifestError at the first anchor or alias, found by ruamel's scanner (tokens only:
+    linear, nothing is composed), so `*` or `&` inside quoted text is no false alarm."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.tokens import AliasToken, AnchorToken
+
+    try:
+        for token in YAML(typ="safe", pure=True).scan(text):
+            if isinstance(token, (AnchorToken, AliasToken)):
+                line = token.start_mark.line + 1
+                raise ManifestError(path, "YAML anchors and aliases are not allowed", line)
+    except ManifestError:
+        raise
+    except Exception:  # not YAML: the loader says where
+        return

@@ -97,6 +97,16 @@ def test_save_returns_what_was_stored(repo: Path) -> None:
     assert Client().get_artifact_version(art.id) == art
 
 
+def test_metadata_with_star_ampersand_and_hash_reads_back(repo: Path) -> None:
+    # such text once read as a YAML alias: the artifact was saved, then could not be read
+    meta = {"cmd": "ls *.txt # all", "-*0#": "x &y #z", "list": ["*q #r"]}
+    art = save_artifact(b"bytes", "starry", user_metadata=meta)
+    fresh_process_view()
+    got = Client().get_artifact_version("starry")
+    assert got.id == art.id and got.user_metadata == meta
+    assert Client().validate().ok
+
+
 def test_save_of_a_model_type_records_it(repo: Path) -> None:
     m = save_artifact(b"weights", "w", artifact_type=ArtifactType.MODEL)
     s = save_artifact(b"svc", "s", artifact_type="service")
