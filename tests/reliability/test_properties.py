@@ -110,6 +110,28 @@ def test_yaml_round_trip_any_unicode(doc: dict, reliability_counts) -> None:
     assert same(yaml_io.loads(yaml_io.dumps(doc), "doc.yaml"), doc)
 
 
+def _deep_documents() -> st.SearchStrategy[dict]:
+    """Wider and deeper than _documents: more keys, lists of dicts of lists..."""
+    text = _text(True)
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), text)
+    values = st.recursive(
+        scalars,
+        lambda c: st.one_of(st.lists(c, max_size=5), st.dictionaries(text, c, max_size=5)),
+        max_leaves=60,
+    )
+    return st.dictionaries(text, values, min_size=1, max_size=8)
+
+
+@settings(SETTINGS, max_examples=150)
+@given(doc=_deep_documents())
+@example(doc={"-*0#": None})
+def test_deep_documents_read_back_and_ruamel_agrees(doc: dict, reliability_counts) -> None:
+    reliability_counts.add("hypothesis examples")
+    data = yaml_io.dumps(doc)
+    assert same(yaml_io.loads(data, "doc.yaml"), doc)
+    assert same(yaml_io._loader().load(data.decode()), doc)  # what any YAML reader sees
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [
