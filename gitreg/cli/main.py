@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -448,10 +447,6 @@ def demo(ctx: click.Context, directory: str | None) -> None:
 
 
 def main() -> None:
-    # pydantic looks for plugins on its first validator by scanning the entry points of every
-    # installed distribution: ~50 ms of a one-shot query. Plugins observe a program's own
-    # models; this process has none but gitreg's, so skip the scan unless asked for.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     cli(prog_name="gitreg")
 
 
