@@ -76,8 +76,9 @@ def rebuilt_schemas(core_version: str) -> Mapping[type, Any]:
     """The schemas for another pydantic-core, rebuilt from the models (importing pydantic)
     once and then kept in the user's cache, so later processes start as fast as with the
     generated ones."""
-    import os
     import pickle
+
+    from gitreg.stores.files import replace_file
 
     path = cache_path(core_version)
     cached = read_cache(path) if path else None
@@ -97,16 +98,8 @@ def rebuilt_schemas(core_version: str) -> Mapping[type, Any]:
     schemas = compile_schemas()
     if path is None:
         return schemas
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as f:
-            pickle.dump(schemas, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        replace_file(path, pickle.dumps(schemas, protocol=pickle.HIGHEST_PROTOCOL))
     except Exception as e:  # a read-only home, or something in a schema that cannot pickle
         log.debug("could not keep the rebuilt schemas in %s: %s", path, e)
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
     return schemas

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 
 def write_file(path: str, data: bytes, exclusive: bool = False) -> None:
@@ -22,3 +23,24 @@ def write_file(path: str, data: bytes, exclusive: bool = False) -> None:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def tmp_name(path: str) -> str:
+    """A temp name beside `path`, unique to this process and thread."""
+    return f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+
+
+def replace_file(path: str, data: bytes, tmp: str | None = None) -> None:
+    """Write `data` under a temp name (`tmp`, else `tmp_name(path)`), then rename it over
+    `path`: a reader sees the old file or the new one, never part of one. If the write
+    fails, the temp file is removed."""
+    tmp = tmp or tmp_name(path)
+    try:
+        write_file(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

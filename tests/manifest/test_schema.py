@@ -233,6 +233,12 @@ def test_saving_listing_and_loading_never_import_pydantic(repo: Path) -> None:
     assert _run(code, repo) == "[]"
 
 
+def _overwrite(path: Path, data: bytes) -> None:
+    """Replace a (read-only) cache file, as another writer would."""
+    path.unlink(missing_ok=True)
+    path.write_bytes(data)
+
+
 def _forget_schemas(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(record, "_schemas", None)
     monkeypatch.setattr(record, "_validators", {})
@@ -261,7 +267,7 @@ def test_another_pydantic_core_version_rebuilds_the_schemas_from_the_models_once
     assert record._schemas == _generated.SCHEMAS
 
     # a damaged cache file is rebuilt, not trusted
-    kept.write_bytes(b"not a pickle")
+    _overwrite(kept, b"not a pickle")
     _forget_schemas(monkeypatch)
     monkeypatch.undo()  # compile_schemas back, and PYDANTIC_CORE_VERSION too: set it again
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -289,7 +295,7 @@ def test_a_planted_or_misshapen_schema_cache_is_not_trusted(
 
     doc = b"schema: 1\nid: i\nname: m\ncreated: c\n"
     for planted in (Planted(), {"not": "schemas"}):
-        Path(path).write_bytes(pickle.dumps(planted))
+        _overwrite(Path(path), pickle.dumps(planted))
         _forget_schemas(monkeypatch)
         assert schema.parse(schema.ModelEntity, doc, "p").name == "m"
         assert not ran.exists()

@@ -651,7 +651,7 @@ def test_a_pack_left_without_its_index_gets_one_before_the_ref_points_at_it(
 ) -> None:
     """A writer killed between the .pack and the .idx; the same commit made again (same
     objects, same second) must not leave the branch pointing at unindexed objects."""
-    from gitreg.stores.git import packs
+    from gitreg.stores import files
 
     # one author line for every commit: the retried commit is byte-identical to the killed one
     monkeypatch.setattr(
@@ -660,7 +660,7 @@ def test_a_pack_left_without_its_index_gets_one_before_the_ref_points_at_it(
     store = GitStore(repo)
     c1 = store.commit([Put("f", b"v1")], "1", None)
     pack_dir = repo / ".git" / "objects" / "pack"
-    real = packs.write_file
+    real = files.write_file
     calls: list[str] = []
 
     def killed_before_idx(path: str, data: bytes, exclusive: bool = False) -> None:
@@ -669,12 +669,12 @@ def test_a_pack_left_without_its_index_gets_one_before_the_ref_points_at_it(
             raise KeyboardInterrupt  # stands in for the kill
         real(path, data, exclusive)
 
-    packs.write_file = killed_before_idx  # type: ignore[assignment]
+    files.write_file = killed_before_idx  # type: ignore[assignment]
     try:
         with pytest.raises(KeyboardInterrupt):
             store.commit([Put("g", b"x")], "2", c1)
     finally:
-        packs.write_file = real  # type: ignore[assignment]
+        files.write_file = real  # type: ignore[assignment]
     orphans = [p for p in pack_dir.glob("*.pack") if not p.with_suffix(".idx").exists()]
     assert len(orphans) == 1
     # the partial case too: cut the orphan short

@@ -20,7 +20,7 @@ from typing import Any
 
 from gitreg import faults
 from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
-from gitreg.stores.files import write_file
+from gitreg.stores.files import replace_file, tmp_name
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -53,10 +53,6 @@ def _oid_path(root: str, oid: str) -> str:
     if _OID_RE.fullmatch(oid) is None:  # never let a manifest name a path of its choosing
         raise ArtifactIntegrityError(str(oid)[:80], "manifest", "not an md5 object id")
     return os.path.join(root, "files", "md5", oid[:2], oid[2:])
-
-
-def _tmp_name(path: str) -> str:
-    return f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
 
 
 def _install(tmp: str, dest: str) -> None:
@@ -119,13 +115,6 @@ def _link(src: str, dest: str) -> None:
 def _stat_key(st: os.stat_result) -> str:
     """What a record keys on: a file with the same inode, size and mtime was not changed."""
     return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
-
-
-def _write_new(dest: str, data: bytes) -> None:
-    """Write an object file under a temp name, then rename it into place."""
-    tmp = _tmp_name(dest)
-    write_file(tmp, data)
-    os.replace(tmp, dest)
 
 
 def hash_and_copy(
@@ -230,7 +219,7 @@ class DataStore:
         dest = _oid_path(self.cache_dir, oid)
         faults.point("hash")
         if not os.path.exists(dest):
-            _write_new(dest, data)
+            replace_file(dest, data)
             self._mark_verified(oid, dest)  # only what we just wrote is vouched for
         return StoredObject(oid, len(data))
 
@@ -248,7 +237,7 @@ class DataStore:
         return oid if key == _stat_key(st) and oid else None
 
     def _remember_hash(self, src: str, st: os.stat_result, oid: str) -> None:
-        _write_new(self._state_path(src), f"{_stat_key(st)} {oid}".encode())
+        replace_file(self._state_path(src), f"{_stat_key(st)} {oid}".encode())
 
     def add_file(self, src: str, progress: Progress | None = None) -> StoredObject:
         """Hash `src` and copy it into the cache in one read; a big file that has not
@@ -260,7 +249,7 @@ class DataStore:
                 return StoredObject(known, st.st_size)
         tmp_dir = os.path.join(self.cache_dir, "tmp")
         os.makedirs(tmp_dir, exist_ok=True)
-        tmp = _tmp_name(os.path.join(tmp_dir, "add"))
+        tmp = tmp_name(os.path.join(tmp_dir, "add"))
         try:
             oid, size = hash_and_copy(src, tmp, progress)
             dest = _oid_path(self.cache_dir, oid)
@@ -295,7 +284,7 @@ class DataStore:
         oid = hashlib.md5(body).hexdigest() + ".dir"
         dest = _oid_path(self.cache_dir, oid)
         if not os.path.exists(dest):
-            _write_new(dest, body)
+            replace_file(dest, body)
             self._mark_verified(oid, dest)
         return StoredObject(oid, total, len(entries))
 
@@ -357,7 +346,7 @@ class DataStore:
         except FileExistsError:
             return
         except OSError:  # another filesystem: copy to a temp name, then rename
-            tmp = _tmp_name(dest)
+            tmp = tmp_name(dest)
             try:
                 _copyfile(src, tmp)
                 os.replace(tmp, dest)
@@ -414,7 +403,7 @@ class DataStore:
     def _fetch(self, oid: str, progress: Progress | None = None) -> str:
         dest = _oid_path(self.cache_dir, oid)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        tmp = _tmp_name(dest)
+        tmp = tmp_name(dest)
         md5 = hashlib.md5()
         try:
             try:
@@ -447,7 +436,7 @@ class DataStore:
         st = os.stat(path)
         if st.st_size < VERIFY_RECORD_MIN:
             return  # re-hashing a small object costs less than keeping a record
-        _write_new(self._verified_path(oid), _stat_key(st).encode())
+        replace_file(self._verified_path(oid), _stat_key(st).encode())
 
     def _is_verified(self, oid: str, st: os.stat_result) -> bool:
         if st.st_size < VERIFY_RECORD_MIN:

@@ -13,7 +13,7 @@ from hashlib import sha1
 from zlib import adler32, crc32
 
 from gitreg import faults
-from gitreg.stores.files import write_file
+from gitreg.stores.files import replace_file, write_file
 
 TYPE_CODES = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}
 _U32 = struct.Struct(">I")
@@ -114,11 +114,9 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
         if os.path.exists(base + ".idx"):
             return name
         if os.path.getsize(base + ".pack") != len(body) + len(pack_sum):  # cut short by a kill
-            tmp_pack = f"{pack_dir}/tmp_pack_{os.getpid()}_{id(objects)}"
-            write_file(tmp_pack, body + pack_sum)
-            os.replace(tmp_pack, base + ".pack")
+            replace_file(  # temp names as git's own in the pack folder: tmp_*
+                base + ".pack", body + pack_sum, f"{pack_dir}/tmp_pack_{os.getpid()}_{id(objects)}"
+            )
     faults.point("pack")
-    tmp = f"{pack_dir}/tmp_idx_{os.getpid()}_{id(objects)}"
-    write_file(tmp, idx)
-    os.replace(tmp, base + ".idx")
+    replace_file(base + ".idx", idx, f"{pack_dir}/tmp_idx_{os.getpid()}_{id(objects)}")
     return name
