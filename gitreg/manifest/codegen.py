@@ -121,8 +121,9 @@ def _members(model: Any) -> list[str]:
         for name, value in klass.__dict__.items():
             if name.startswith("__") or name in ("model_config", "_abc_impl") or name in fields:
                 continue
-            if _plain_property(value, klass):
-                out.append(textwrap.dedent(inspect.getsource(value.fget)))
+            src = _plain_property_source(value, klass)
+            if src is not None:
+                out.append(src)
                 continue
             raise RuntimeError(
                 f"{klass.__name__}.{name}: records can only have fields and plain @property "
@@ -131,16 +132,20 @@ def _members(model: Any) -> list[str]:
     return out
 
 
-def _plain_property(value: Any, klass: type) -> bool:
-    """A getter-only @property that uses no name of models.py that records do not have."""
+def _plain_property_source(value: Any, klass: type) -> str | None:
+    """The source of a getter-only @property that uses no name of models.py that records
+    do not have; None for anything else."""
     if not isinstance(value, property) or value.fget is None or value.fset or value.fdel:
-        return False
-    if not textwrap.dedent(inspect.getsource(value.fget)).startswith("@property\ndef "):
-        return False
+        return None
+    src = textwrap.dedent(inspect.getsource(value.fget))
+    if not src.startswith("@property\ndef "):
+        return None
     module = vars(sys.modules[klass.__module__])
     known = {n.strip() for line in re.findall(r"import (.+)", _IMPORTS) for n in line.split(",")}
     known |= {m.__name__ for m in _model_classes()}
-    return all(n in known or n not in module for n in value.fget.__code__.co_names)
+    if not all(n in known or n not in module for n in value.fget.__code__.co_names):
+        return None
+    return src
 
 
 def _py(node: Any, names: dict[type, str], shared: dict[type, Any] | None = None) -> str:
