@@ -108,6 +108,7 @@ class Record:
         return dict(self.__dict__), set(self.__pydantic_fields_set__)
 
     def __setstate__(self, state: tuple[dict[str, Any], set[str]]) -> None:
+        # the slots as pydantic-core fills them (bypassing __setattr__, which checks fields)
         object.__setattr__(self, "__dict__", state[0])
         object.__setattr__(self, "__pydantic_fields_set__", state[1])
         object.__setattr__(self, "__pydantic_extra__", None)
@@ -119,12 +120,7 @@ class Record:
         values = copy.deepcopy(self.__dict__) if deep else dict(self.__dict__)
         if update:
             values.update(update)
-        object.__setattr__(new, "__dict__", values)
-        object.__setattr__(new, "__pydantic_extra__", None)
-        object.__setattr__(
-            new, "__pydantic_fields_set__", set(self.__pydantic_fields_set__) | set(update or ())
-        )
-        object.__setattr__(new, "__pydantic_private__", None)
+        new.__setstate__((values, set(self.__pydantic_fields_set__) | set(update or ())))
         return new
 
     def model_dump(
