@@ -39,8 +39,13 @@ def replace_file(path: str, data: bytes, tmp: str | None = None) -> None:
         write_file(tmp, data)
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        remove_quietly(tmp)
         raise
+
+
+def remove_quietly(path: str) -> None:
+    """Remove `path` if it can be; a file already gone (or not removable) is no error."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

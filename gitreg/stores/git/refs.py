@@ -31,6 +31,7 @@ import threading
 import time
 
 from gitreg import faults
+from gitreg.stores.files import remove_quietly
 
 log = logging.getLogger(__name__)
 _HOST = os.uname().nodename if hasattr(os, "uname") else __import__("socket").gethostname()
@@ -189,7 +190,7 @@ class _Writer:
         if os.getpid() != self.pid:
             return  # a forked child: the files are the parent's
         for path in (*self.buffers, self.base + ".tmp", self.owner):
-            _remove_quietly(path)
+            remove_quietly(path)
         try:
             os.close(self.fd)
         except OSError:
@@ -200,7 +201,7 @@ def _remove_dead_writers(folder: str) -> None:
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         if name.startswith("stale-"):
-            _remove_quietly(path)  # left by a recoverer killed mid-way
+            remove_quietly(path)  # left by a recoverer killed mid-way
             continue
         if not name.endswith(".owner"):
             continue
@@ -217,14 +218,7 @@ def _remove_dead_writers(folder: str) -> None:
         if gone:
             base = path[: -len(".owner")]
             for suffix in (".a", ".b", ".tmp", ".owner"):
-                _remove_quietly(base + suffix)
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+                remove_quietly(base + suffix)
 
 
 # common dir -> this process's writer there, or None where hard links do not work
@@ -350,7 +344,7 @@ def _publish(w: _Writer, path: str, new: str) -> None:
     finally:
         os.close(fd)
     tmp = w.base + ".tmp"
-    _remove_quietly(tmp)
+    remove_quietly(tmp)
     os.link(spare, tmp)
     os.replace(tmp, path)
 
