@@ -16,7 +16,10 @@ import threading
 import zlib
 from collections import OrderedDict
 from hashlib import sha1
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitreg.stores.git.inode_pool import InodePool
 
 TREE_MODE = b"40000"
 TREE_CACHE = 8192  # parsed trees kept per store
@@ -41,6 +44,7 @@ class ObjectStore:
         self._pending = threading.local()
         self._commits: OrderedDict[str, str] = OrderedDict()
         self.packs_written = 0
+        self.pool: InodePool | None = None  # set by the GitStore that writes here
 
     # -- batches ---------------------------------------------------------------
     def begin_batch(self) -> None:
@@ -54,7 +58,7 @@ class ObjectStore:
         objects = getattr(self._pending, "objects", None)
         self._pending.objects = None
         if objects:
-            write_pack(os.path.join(self.objects_dir, "pack"), objects)
+            write_pack(os.path.join(self.objects_dir, "pack"), objects, self.pool)
             self.packs_written += 1
 
     def discard_batch(self) -> None:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import struct
 from hashlib import sha1
+from typing import TYPE_CHECKING
 from zlib import adler32, crc32
 
 from gitreg import faults
 from gitreg.stores.files import replace_file, write_file
+
+if TYPE_CHECKING:
+    from gitreg.stores.git.inode_pool import InodePool
 
 TYPE_CODES = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}
 _U32 = struct.Struct(">I")
@@ -69,11 +73,14 @@ def _fanout(first_bytes: list[int]) -> bytes:
     return b"".join(parts)
 
 
-def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
+def write_pack(
+    pack_dir: str, objects: dict[str, tuple[bytes, bytes]], pool: InodePool | None = None
+) -> str:
     """Write `objects` (hex sha -> (kind, content)) as one pack + idx; returns the pack name.
 
     The `.pack` is complete before the `.idx` appears, as git requires: a reader never
-    sees an index without its pack.
+    sees an index without its pack. With a `pool`, both files reuse superseded packs'
+    inodes when there are some (see `inode_pool.py`).
     """
     parts = [b"PACK", struct.pack(">II", 2, len(objects))]
     offset = 12
@@ -107,7 +114,8 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
     # git sees a pack only through its .idx, so the .pack may be written in place (one
     # rename less); a crash leaves a .pack without .idx, which `git gc` removes.
     try:
-        write_file(base + ".pack", body + pack_sum, exclusive=True)
+        if pool is None or not pool.write(base + ".pack", body + pack_sum):
+            write_file(base + ".pack", body + pack_sum, exclusive=True)
     except FileExistsError:
         # The same objects were written before, but maybe by a writer killed before its
         # .idx (or still writing it): make sure the index exists before a ref points here.
@@ -118,5 +126,7 @@ def write_pack(pack_dir: str, objects: dict[str, tuple[bytes, bytes]]) -> str:
                 base + ".pack", body + pack_sum, f"{pack_dir}/tmp_pack_{os.getpid()}_{id(objects)}"
             )
     faults.point("pack")
+    if pool is not None and pool.write(base + ".idx", idx):
+        return name
     replace_file(base + ".idx", idx, f"{pack_dir}/tmp_idx_{os.getpid()}_{id(objects)}")
     return name

@@ -19,6 +19,7 @@ from gitreg.errors import (
     RegistryConflictError,
     StorageError,
 )
+from gitreg.stores.git.inode_pool import InodePool
 from gitreg.stores.git.objects import BLOB_MODE, TREE_MODE, ObjectStore, Tree
 from gitreg.stores.git.refs import RefLockedError, RefMovedError, cas_update, read_ref
 
@@ -159,6 +160,7 @@ class GitStore:
     ) -> None:
         self.work_tree, self.git_dir, self.common_dir = discover(path)
         self.objects = ObjectStore(self.git_dir, os.path.join(self.common_dir, "objects"))
+        self.objects.pool = InodePool(self.common_dir)
         self._config: dict[str, str] | None = None
         if self.config().get("extensions.objectformat", "sha1").lower() != "sha1":
             raise GitregError(
@@ -292,15 +294,21 @@ class GitStore:
 
         256 rather than 64: git's fixed cost per repack (~40 ms, mostly walking commits to
         order objects) is paid 4x less often; the extra small packs cost reads nothing
-        measurable. The repack removes ~2 files per commit, which on ext4 without a journal
-        slows later file creations for ~30 s (see `refs.py`); no setting avoids that."""
+        measurable. The repack removes ~2 files per commit, which would slow later file
+        creations on ext4 without a journal (see `refs.py`), so they are held in the inode
+        pool first and the next packs are written into them (`inode_pool.py`)."""
         if self.objects.packs_written < REPACK_EVERY or os.environ.get("GITREG_REPACK") == "off":
             return
         self.objects.packs_written = 0
+        pack_dir = os.path.join(self.common_dir, "objects", "pack")
+        pool = self.objects.pool
+        held = pool.hold(pack_dir) if pool is not None else []
         proc = subprocess.run(
             ["git", "--git-dir", self.git_dir, "repack", "-d", "-q", "--geometric=2"],
             capture_output=True,
         )
+        if pool is not None:
+            pool.settle(pack_dir, held)
         if proc.returncode != 0:  # not fatal: the next one will try again
             log.warning("git repack failed: %s", proc.stderr.decode(errors="replace").strip())
 

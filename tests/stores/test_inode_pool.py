@@ -1,0 +1,206 @@
+"""The inode pool: packs a repack superseded are written again as the next commits' packs,
+and never while anyone can still read them."""
+
+from __future__ import annotations
+
+import errno
+import mmap
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import git
+
+from gitreg.stores.git import GitStore, Put, inode_pool, repository
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="write leases are Linux-only"
+)
+
+
+@pytest.fixture(autouse=True)
+def repack_every_20(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(repository, "REPACK_EVERY", 20)
+
+
+def pack_dir(repo: Path) -> Path:
+    return repo / ".git" / "objects" / "pack"
+
+
+def pool_dir(repo: Path) -> Path:
+    return repo / ".git" / "gitreg" / "pool"
+
+
+def inodes(folder: Path) -> dict[int, str]:
+    return {p.stat().st_ino: p.name for p in folder.iterdir() if p.name.startswith("pack-")}
+
+
+def commits(store: GitStore, head: str | None, start: int, stop: int) -> str | None:
+    for i in range(start, stop):
+        head = store.commit([Put(f"d/{i}", f"value {i}".encode())], f"c{i}", head)
+    return head
+
+
+def assert_all_readable(repo: Path, n: int) -> None:
+    fsck = subprocess.run(
+        ["git", "fsck", "--strict", "--no-dangling"], cwd=repo, capture_output=True, text=True
+    )
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    snap = GitStore(repo).snapshot()
+    assert [snap.read(f"d/{i}") for i in range(n)] == [f"value {i}".encode() for i in range(n)]
+
+
+def test_the_packs_a_repack_supersedes_become_the_next_commits_packs(repo: Path) -> None:
+    store = GitStore(repo)
+    head = commits(store, None, 0, 20)  # the 20th commit rolls the 20 small packs up
+    pooled = inodes(pool_dir(repo))
+    assert len(pooled) >= 38  # 19 or 20 superseded packs, .pack and .idx each
+    assert not set(pooled.values()) & {p.name for p in pack_dir(repo).iterdir()}
+    before = inodes(pack_dir(repo))
+
+    commits(store, head, 20, 30)
+
+    new = {ino: name for ino, name in inodes(pack_dir(repo)).items() if ino not in before}
+    assert len(new) == 20  # 10 commits: a .pack and an .idx each
+    assert set(new) <= set(pooled)  # all written into superseded packs' inodes
+    assert len(list(pool_dir(repo).iterdir())) == len(pooled) - 20
+    assert_all_readable(repo, 30)
+
+
+def test_a_pack_a_reader_still_has_mapped_is_left_alone(repo: Path) -> None:
+    store = GitStore(repo)
+    head = commits(store, None, 0, 19)
+    maps = []
+    originals = {}
+    for p in pack_dir(repo).glob("*.pack"):  # a reader that opened every pack
+        with open(p, "rb") as f:
+            maps.append((p.stat().st_ino, mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)))
+        originals[p.stat().st_ino] = p.read_bytes()
+    head = commits(store, head, 19, 20)  # repack: those packs are superseded
+    head = commits(store, head, 20, 60)
+
+    assert all(m[:] == originals[ino] for ino, m in maps)  # not one byte changed under it
+    live = inodes(pack_dir(repo))
+    assert not set(originals) & set(live)
+    assert set(originals) <= set(inodes(pool_dir(repo)))  # still waiting in the pool
+    for _, m in maps:
+        m.close()
+    # once the reader is gone, a new writer reuses them
+    commits(GitStore(repo), head, 60, 70)
+    assert set(originals) & set(inodes(pack_dir(repo)))
+    assert_all_readable(repo, 70)
+
+
+def test_a_git_reader_started_before_the_repack_keeps_reading_right_objects(repo: Path) -> None:
+    store = GitStore(repo)
+    head = commits(store, None, 0, 19)
+    blobs = [git(repo, "rev-parse", f"gitreg:d/{i}") for i in range(19)]
+    reader = subprocess.Popen(
+        ["git", "cat-file", "--batch"], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert reader.stdin is not None and reader.stdout is not None
+
+    def read(sha: str) -> bytes:
+        assert reader.stdin is not None and reader.stdout is not None
+        reader.stdin.write(sha.encode() + b"\n")
+        reader.stdin.flush()
+        size = int(reader.stdout.readline().split()[2])
+        data = reader.stdout.read(size + 1)[:-1]
+        return data
+
+    try:
+        assert [read(s) for s in blobs] == [f"value {i}".encode() for i in range(19)]
+        commits(store, head, 19, 70)  # a repack, then 50 commits written into pooled inodes
+        assert [read(s) for s in blobs] == [f"value {i}".encode() for i in range(19)]
+    finally:
+        reader.stdin.close()
+        reader.wait()
+    assert_all_readable(repo, 70)
+
+
+def test_a_pool_entry_that_is_still_a_live_pack_is_never_written(repo: Path) -> None:
+    """A process stopped between linking packs into the pool and settling leaves links to
+    live packs there."""
+    store = GitStore(repo)
+    head = commits(store, None, 0, 5)
+    pool_dir(repo).mkdir(parents=True)
+    live = {p.name: p.read_bytes() for p in pack_dir(repo).iterdir()}
+    for name in live:
+        os.link(pack_dir(repo) / name, pool_dir(repo) / name)
+
+    commits(GitStore(repo), head, 5, 12)
+
+    assert {p.name: p.read_bytes() for p in pack_dir(repo).iterdir() if p.name in live} == live
+    assert not list(pool_dir(repo).iterdir())  # the second names were dropped
+    assert_all_readable(repo, 12)
+
+
+def test_without_leases_superseded_packs_are_removed_as_before(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = inode_pool.fcntl.fcntl
+
+    def no_leases(fd: int, cmd: int, arg: int = 0) -> int:
+        if cmd == inode_pool.fcntl.F_SETLEASE:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, cmd, arg)
+
+    monkeypatch.setattr(inode_pool.fcntl, "fcntl", no_leases)
+    store = GitStore(repo)
+    head = commits(store, None, 0, 20)
+    commits(store, head, 20, 25)
+    assert store.objects.pool is not None and not store.objects.pool.enabled
+    assert not list(pool_dir(repo).iterdir())
+    assert len(list(pack_dir(repo).glob("*.pack"))) < 10
+    assert_all_readable(repo, 25)
+
+
+WRITER = """
+import sys
+from gitreg.stores.git import GitStore, Put, repository
+repository.REPACK_EVERY = 8
+store = GitStore(sys.argv[1])
+me = sys.argv[2]
+for i in range(60):
+    def build(snap, i=i):
+        return [Put(f"{me}/{i}", f"{me} {i}".encode())], f"{me} {i}", None
+    store.transact(build)
+    snap = store.snapshot()
+    assert [snap.read(f"{me}/{k}") for k in range(i + 1)] == [
+        f"{me} {k}".encode() for k in range(i + 1)
+    ]
+"""
+
+
+def test_two_writers_repacking_and_reusing_at_once_lose_nothing(repo: Path) -> None:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(repo), who], stderr=subprocess.PIPE)
+        for who in ("a", "b")
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    fsck = subprocess.run(
+        ["git", "fsck", "--strict", "--no-dangling"], cwd=repo, capture_output=True, text=True
+    )
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    snap = GitStore(repo).snapshot()
+    for who in ("a", "b"):
+        assert [snap.read(f"{who}/{i}") for i in range(60)] == [
+            f"{who} {i}".encode() for i in range(60)
+        ]
+    assert int(git(repo, "rev-list", "--count", "gitreg")) == 120
+    assert list(pool_dir(repo).iterdir())  # the pool was in use
+
+
+def test_removing_the_pool_by_hand_between_commits_breaks_nothing(repo: Path) -> None:
+    store = GitStore(repo)
+    head = commits(store, None, 0, 20)
+    assert list(pool_dir(repo).iterdir())
+    shutil.rmtree(pool_dir(repo))  # the store still lists the removed files as free
+    head = commits(store, head, 20, 45)  # and repacks into a new pool at 40
+    assert list(pool_dir(repo).iterdir())
+    assert_all_readable(repo, 45)
