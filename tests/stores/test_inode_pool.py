@@ -204,3 +204,49 @@ def test_removing_the_pool_by_hand_between_commits_breaks_nothing(repo: Path) ->
     head = commits(store, head, 20, 45)  # and repacks into a new pool at 40
     assert list(pool_dir(repo).iterdir())
     assert_all_readable(repo, 45)
+
+
+def test_a_rival_that_opened_a_pooled_file_before_it_was_taken_cannot_write_into_it(
+    repo: Path,
+) -> None:
+    """Writer A claims a pooled file; rival B opens it before A renames it into
+    `objects/pack`, and asks for the lease after A has closed it: B must refuse, or it would
+    write into a live pack."""
+    store = GitStore(repo)
+    commits(store, None, 0, 20)
+    src = sorted(pool_dir(repo).iterdir())[-1]
+    a = inode_pool.InodePool(store.common_dir)
+    b = inode_pool.InodePool(store.common_dir)
+    claimed = a._claim(str(src))
+    assert claimed is not None
+    fd_a, _ = claimed
+    fd_b = os.open(src, os.O_RDWR)  # B, between A's claim and A's rename
+    assert b.vet(fd_b, str(src)) is None  # A still has it open: no lease
+    live = pack_dir(repo) / "pack-0000000000000000000000000000000000000000.pack"
+    os.pwrite(fd_a, b"A's pack", 0)
+    os.ftruncate(fd_a, 8)
+    os.replace(src, live)
+    os.close(fd_a)
+    try:
+        assert b.vet(fd_b, str(src)) is None  # lease granted now, but src is not that file
+    finally:
+        os.close(fd_b)
+    assert live.read_bytes() == b"A's pack"
+    live.unlink()
+
+
+def test_a_file_that_waited_too_long_in_the_pool_is_removed_at_the_next_repack(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = GitStore(repo)
+    head = commits(store, None, 0, 20)
+    stuck = sorted(pool_dir(repo).glob("*.pack"))[0]
+    data = stuck.read_bytes()
+    with open(stuck, "rb") as f:  # a long-lived reader keeps it mapped: it cannot be reused
+        m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+    monkeypatch.setattr(inode_pool, "MAX_AGE", 0.0)
+    commits(store, head, 20, 40)  # the repack at 40 prunes the pool first
+    assert not stuck.exists()
+    assert m[:] == data
+    m.close()
+    assert_all_readable(repo, 40)

@@ -13,16 +13,22 @@ Reuse must never change bytes a reader can see. A reader that opened a pack befo
 repack can still have it open or mapped (git keeps packs mmapped). An inode is rewritten
 only when:
 
-- it has no other name (`st_nlink == 1`): it is not a live pack, nor hard-linked by a
-  local clone;
-- no process has it open or mapped: a write lease (`F_SETLEASE`) is granted only then,
-  and it is tested after that check;
-- the writer keeps it open until it is renamed into place, so two writers never both get
-  the lease on one inode.
+- no process has it open or mapped: a write lease (`F_SETLEASE`) is granted only then;
+- under that lease, its pool name still names it (a rival that opened it before another
+  writer renamed it into `objects/pack` must not write into that live pack), and it has
+  no other name (`st_nlink == 1`: not a live pack, not hard-linked by a local clone);
+- the writer keeps it open until it is renamed into place, so no rival gets the lease
+  before the pool name is gone.
+
+Files that wait in the pool over an hour (kept mapped by a long-lived reader) are removed
+at the next repack, and the pool holds at most MAX_FILES. As before, packs are not
+fsynced: after a power cut a new pack may hold old bytes instead of zeros, which git
+reports as a pack that does not match its index.
 
 Once git has removed a pack's name, the pool's name is the only way to reach its inode,
-and only gitreg opens files there. Where leases do not exist (not Linux, NFS, leases
-switched off), the pool is not used, and git removes superseded packs as it always did.
+and only gitreg opens files there. Where leases do not exist (not Linux, some network
+filesystems, leases switched off), the pool is not used, and git removes superseded packs
+as it always did.
 """
 
 from __future__ import annotations
@@ -33,22 +39,26 @@ import os
 import signal
 import stat
 import threading
+import time
 
 from gitreg.stores.files import remove_quietly
 
 log = logging.getLogger(__name__)
 
-MAX_FILES = 2048  # a repack adds no more once the pool holds this many
+MAX_FILES = 1024  # a repack adds no more once the pool holds this many (one cycle: ~512)
 MAX_SIZE = 64 * 1024  # larger pack files are left to git to remove
+MAX_AGE = 3600.0  # seconds a file may wait in the pool before a repack removes it
+TRIES = 8  # pooled files tried per write before writing a new file
 _KINDS = (".pack", ".idx", ".rev")
 
 try:
     import fcntl
 
-    _F_SETLEASE: int | None = fcntl.F_SETLEASE
-    _F_SETSIG: int | None = getattr(fcntl, "F_SETSIG", None)
+    _F_SETLEASE: int = fcntl.F_SETLEASE
+    _F_SETSIG: int = fcntl.F_SETSIG  # without it a lease break would end the process (SIGIO)
+    _LEASES = True
 except (ImportError, AttributeError):  # pragma: no cover - not Linux
-    _F_SETLEASE = _F_SETSIG = None
+    _LEASES = False
 
 
 class InodePool:
@@ -56,7 +66,7 @@ class InodePool:
 
     def __init__(self, common_dir: str) -> None:
         self.dir = os.path.join(common_dir, "gitreg", "pool")
-        self.enabled = _F_SETLEASE is not None
+        self.enabled = _LEASES
         self._free: list[str] | None = None  # names believed reusable, listed lazily
         self._leases: bool | None = None  # whether this filesystem grants leases
         self._lock = threading.Lock()
@@ -67,11 +77,7 @@ class InodePool:
         removal frees no inode; returns the names held. Call `settle` after the repack."""
         if not self.enabled:
             return []
-        try:
-            room = MAX_FILES - len(os.listdir(self.dir))
-        except FileNotFoundError:
-            os.makedirs(self.dir, exist_ok=True)
-            room = MAX_FILES
+        room = MAX_FILES - self._prune()
         held: list[str] = []
         with os.scandir(pack_dir) as entries:
             for e in entries:
@@ -89,6 +95,26 @@ class InodePool:
                     continue
                 held.append(e.name)
         return held
+
+    def _prune(self) -> int:
+        """Remove the files that waited over MAX_AGE (kept open by a long-lived reader, or
+        left by a process that stopped); returns how many stay."""
+        left = 0
+        now = time.time()
+        try:
+            with os.scandir(self.dir) as entries:
+                for e in entries:
+                    try:
+                        # ctime: when it was linked here (or last written again)
+                        if now - e.stat().st_ctime > MAX_AGE:
+                            os.unlink(e.path)
+                            continue
+                    except OSError:
+                        pass
+                    left += 1
+        except FileNotFoundError:
+            os.makedirs(self.dir, exist_ok=True)
+        return left
 
     def settle(self, pack_dir: str, held: list[str]) -> None:
         """After the repack: let go of the files still in use, keep the superseded ones."""
@@ -114,7 +140,7 @@ class InodePool:
         if not self.enabled:
             return False
         free = self._names()
-        while free:
+        for _ in range(TRIES):
             with self._lock:
                 if not free:
                     break
@@ -155,27 +181,52 @@ class InodePool:
                 remove_quietly(src)
             return None
         try:
-            st = os.fstat(fd)
-            if st.st_nlink != 1 or not stat.S_ISREG(st.st_mode):
-                remove_quietly(src)  # another name is a live pack (or a clone's)
-                raise _Skip
-            assert _F_SETLEASE is not None
-            if _F_SETSIG is not None:
-                # A lease break is signalled to the holder; SIGIO would end the process,
-                # SIGURG is ignored unless handled. The lease is held for two calls only.
-                fcntl.fcntl(fd, _F_SETSIG, signal.SIGURG)
+            if os.fstat(fd).st_nlink != 1:  # a live pack's second name: drop only the name
+                remove_quietly(src)
+                os.close(fd)
+                return None
+        except OSError:
+            os.close(fd)
+            return None
+        size = self.vet(fd, src)
+        if size is None:
+            os.close(fd)
+            return None
+        return fd, size
+
+    def vet(self, fd: int, src: str) -> int | None:
+        """The size of the file open as `fd` (opened from pool path `src`) if nobody else
+        can read it, else None.
+
+        Checked under a write lease, so that nobody has it open or mapped meanwhile:
+        `src` must still name this inode (a rival that opened it before another writer
+        renamed it into `objects/pack` gets the lease only after that writer closed it,
+        and must not write into a live pack), and it must have no other name.
+        """
+        try:
+            # A lease break is signalled to the holder; SIGIO would end the process,
+            # SIGURG is ignored unless handled. The lease is held for a few calls only.
+            fcntl.fcntl(fd, _F_SETSIG, signal.SIGURG)
             try:
                 fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_WRLCK)
             except OSError as e:
                 if e.errno != errno.EAGAIN:  # leases unsupported here: stop trying
                     self._disable(e)
                     remove_quietly(src)
-                raise _Skip from None  # EAGAIN: open or mapped by someone, left for later
-            fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_UNLCK)
-            return fd, st.st_size
-        except (_Skip, OSError):
-            os.close(fd)
+                return None  # EAGAIN: open or mapped by someone, left for later
+            try:
+                st = os.fstat(fd)
+                named = os.stat(src)
+            finally:
+                fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_UNLCK)
+        except OSError:  # src gone: taken by another writer, or the pool removed
             return None
+        if (named.st_dev, named.st_ino) != (st.st_dev, st.st_ino):
+            return None
+        if st.st_nlink != 1 or not stat.S_ISREG(st.st_mode):
+            remove_quietly(src)  # another name is a live pack (or a clone's)
+            return None
+        return st.st_size
 
     def _leases_work(self, path: str) -> bool:
         """Whether this filesystem grants leases (tried once, with a read lease on `path`)."""
@@ -185,9 +236,7 @@ class InodePool:
             except OSError:
                 return True  # the file went away: ask again with the next one
             try:
-                if _F_SETSIG is not None:
-                    fcntl.fcntl(fd, _F_SETSIG, signal.SIGURG)
-                assert _F_SETLEASE is not None
+                fcntl.fcntl(fd, _F_SETSIG, signal.SIGURG)
                 fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_RDLCK)
                 fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_UNLCK)
                 self._leases = True
@@ -214,7 +263,3 @@ class InodePool:
             except FileNotFoundError:
                 self._free = []
         return self._free
-
-
-class _Skip(Exception):
-    pass
