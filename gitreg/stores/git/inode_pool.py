@@ -180,14 +180,6 @@ class InodePool:
                 # may still be a live pack, so only drop this name.
                 remove_quietly(src)
             return None
-        try:
-            if os.fstat(fd).st_nlink != 1:  # a live pack's second name: drop only the name
-                remove_quietly(src)
-                os.close(fd)
-                return None
-        except OSError:
-            os.close(fd)
-            return None
         size = self.vet(fd, src)
         if size is None:
             os.close(fd)
@@ -204,6 +196,12 @@ class InodePool:
         and must not write into a live pack), and it must have no other name.
         """
         try:
+            st = os.fstat(fd)
+            if st.st_nlink != 1 or not stat.S_ISREG(st.st_mode):
+                # A live pack's second name (or a clone's): drop only the name. A pooled
+                # inode never gains a name later: writers rename it out of the pool.
+                remove_quietly(src)
+                return None
             # A lease break is signalled to the holder; SIGIO would end the process,
             # SIGURG is ignored unless handled. The lease is held for a few calls only.
             fcntl.fcntl(fd, _F_SETSIG, signal.SIGURG)
@@ -215,16 +213,12 @@ class InodePool:
                     remove_quietly(src)
                 return None  # EAGAIN: open or mapped by someone, left for later
             try:
-                st = os.fstat(fd)
                 named = os.stat(src)
             finally:
                 fcntl.fcntl(fd, _F_SETLEASE, fcntl.F_UNLCK)
         except OSError:  # src gone: taken by another writer, or the pool removed
             return None
         if (named.st_dev, named.st_ino) != (st.st_dev, st.st_ino):
-            return None
-        if st.st_nlink != 1 or not stat.S_ISREG(st.st_mode):
-            remove_quietly(src)  # another name is a live pack (or a clone's)
             return None
         return st.st_size
 
