@@ -20,6 +20,11 @@ only when:
 - the writer keeps it open until it is renamed into place, so no rival gets the lease
   before the pool name is gone.
 
+A write takes a pooled file of as many 4 KiB blocks as its data if there is one, else one
+of fewer blocks (growing a file is cheap), and a larger one only as the last choice:
+shrinking a file frees blocks, and on a filesystem mounted with `discard` (as this VM's)
+that costs ~220 us against ~6 us for the write itself.
+
 Files that wait in the pool over an hour (kept mapped by a long-lived reader) are removed
 at the next repack, and the pool holds at most MAX_FILES. As before, packs are not
 fsynced: after a power cut a new pack may hold old bytes instead of zeros, which git
@@ -49,6 +54,7 @@ MAX_FILES = 1024  # a repack adds no more once the pool holds this many (one cyc
 MAX_SIZE = 64 * 1024  # larger pack files are left to git to remove
 MAX_AGE = 3600.0  # seconds a file may wait in the pool before a repack removes it
 TRIES = 8  # pooled files tried per write before writing a new file
+BLOCK = 4096  # the usual filesystem block: files are matched by how many they take
 _KINDS = (".pack", ".idx", ".rev")
 
 try:
@@ -67,18 +73,20 @@ class InodePool:
     def __init__(self, common_dir: str) -> None:
         self.dir = os.path.join(common_dir, "gitreg", "pool")
         self.enabled = _LEASES
-        self._free: list[str] | None = None  # names believed reusable, listed lazily
+        # names believed reusable by size in blocks, listed lazily
+        self._free: dict[int, list[str]] | None = None
         self._leases: bool | None = None  # whether this filesystem grants leases
         self._lock = threading.Lock()
 
     # -- around a repack -------------------------------------------------------
-    def hold(self, pack_dir: str) -> list[str]:
+    def hold(self, pack_dir: str) -> list[tuple[str, int]]:
         """Hard-link the small pack files of `pack_dir` into the pool, so that a repack's
-        removal frees no inode; returns the names held. Call `settle` after the repack."""
+        removal frees no inode; returns the names held and their sizes. Call `settle`
+        after the repack."""
         if not self.enabled:
             return []
         room = MAX_FILES - self._prune()
-        held: list[str] = []
+        held: list[tuple[str, int]] = []
         with os.scandir(pack_dir) as entries:
             for e in entries:
                 if len(held) >= room:
@@ -86,14 +94,15 @@ class InodePool:
                 if not (e.name.startswith("pack-") and e.name.endswith(_KINDS)):
                     continue
                 try:
-                    if e.stat().st_size > MAX_SIZE:
+                    size = e.stat().st_size
+                    if size > MAX_SIZE:
                         continue
                     if not held and not self._leases_work(e.path):
                         return []
                     os.link(e.path, os.path.join(self.dir, e.name))
                 except OSError:  # gone already, held by another process, or no hard links
                     continue
-                held.append(e.name)
+                held.append((e.name, size))
         return held
 
     def _prune(self) -> int:
@@ -116,10 +125,10 @@ class InodePool:
             os.makedirs(self.dir, exist_ok=True)
         return left
 
-    def settle(self, pack_dir: str, held: list[str]) -> None:
+    def settle(self, pack_dir: str, held: list[tuple[str, int]]) -> None:
         """After the repack: let go of the files still in use, keep the superseded ones."""
-        keep: list[str] = []
-        for name in held:
+        keep: list[tuple[str, int]] = []
+        for name, size in held:
             path = os.path.join(self.dir, name)
             if os.path.exists(os.path.join(pack_dir, name)):
                 remove_quietly(path)  # still a live pack: drop the second name only
@@ -128,10 +137,11 @@ class InodePool:
                 os.chmod(path, 0o644)  # git made it read-only; it is written again later
             except OSError:
                 continue
-            keep.append(name)
+            keep.append((name, size))
         free = self._names()
         with self._lock:
-            free.extend(keep)
+            for name, size in keep:
+                free.setdefault(_blocks(size), []).append(name)
 
     # -- reuse -----------------------------------------------------------------
     def write(self, path: str, data: bytes) -> bool:
@@ -140,11 +150,12 @@ class InodePool:
         if not self.enabled:
             return False
         free = self._names()
+        need = _blocks(len(data))
         for _ in range(TRIES):
             with self._lock:
-                if not free:
-                    break
-                name = free.pop()
+                name = _take(free, need)
+            if name is None:
+                break
             src = os.path.join(self.dir, name)
             claimed = self._claim(src)
             if claimed is None:
@@ -246,14 +257,42 @@ class InodePool:
         log.debug("inode pool off for %s: %s", self.dir, why)
         self.enabled = False
         with self._lock:
-            names, self._free = self._free or [], []
-        for name in names:  # superseded packs: remove them as git would have
+            free, self._free = self._free or {}, {}
+        for name in [
+            n for names in free.values() for n in names
+        ]:  # superseded packs: remove them as git would have
             remove_quietly(os.path.join(self.dir, name))
 
-    def _names(self) -> list[str]:
+    def _names(self) -> dict[int, list[str]]:
         if self._free is None:
+            free: dict[int, list[str]] = {}
             try:
-                self._free = sorted(os.listdir(self.dir))
+                with os.scandir(self.dir) as entries:
+                    for e in entries:
+                        try:
+                            free.setdefault(_blocks(e.stat().st_size), []).append(e.name)
+                        except OSError:
+                            continue
             except FileNotFoundError:
-                self._free = []
+                pass
+            self._free = free
         return self._free
+
+
+def _blocks(size: int) -> int:
+    return -(-size // BLOCK)
+
+
+def _take(free: dict[int, list[str]], need: int) -> str | None:
+    """A name from the bucket of `need` blocks, else from the largest smaller bucket (the
+    write grows it), else from the smallest larger one (the write frees its extra blocks)."""
+    names = free.get(need)
+    if names:
+        return names.pop()
+    smaller = [b for b, names in free.items() if b < need and names]
+    if smaller:
+        return free[max(smaller)].pop()
+    larger = [b for b, names in free.items() if b > need and names]
+    if larger:
+        return free[min(larger)].pop()
+    return None
