@@ -503,3 +503,37 @@ def test_model_metadata_later_value_wins_per_key(repo: Path) -> None:
     assert Client().get_model_version("meta", "v1").run_metadata == expected
     with pytest.raises(GitregError, match="needs a target outside a step"):
         log_metadata({"x": 1})
+
+
+def test_a_loop_of_saves_reads_its_writes_back_without_parsing_and_keeps_only_the_last(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitreg.services import registry as registry_module
+
+    parsed: list[str] = []
+    real_parse = registry_module.parse
+    monkeypatch.setattr(
+        registry_module,
+        "parse",
+        lambda cls, data, path: parsed.append(path) or real_parse(cls, data, path),
+    )
+    client = Client(repo)
+    client.init()
+    cache = client._reg._parsed
+    cache.written_limit = 12
+    model = Model("bench", "1.0.0")
+    first = client.save_artifact({"i": 0}, "ckpt")
+    client.link_artifact_to_model(first.id, model)
+    parsed.clear()
+    for i in range(1, 40):
+        a = client.save_artifact({"i": i}, "ckpt")
+        client.link_artifact_to_model(a.id, model)
+        assert client.get_artifact_version(a.id).version == str(i + 1)
+    # Reads of what was just written parse nothing; the model's own files, written before
+    # the loop and read by every link, are parsed again once after they leave the
+    # written records, then kept as read ones.
+    assert parsed and len(parsed) == len(set(parsed))
+    assert all(p.startswith("models/bench/") and "/links/" not in p for p in parsed)
+    assert len(cache) <= 12 + len(parsed) + 2  # not the 160 records the loop wrote
+
+    assert len(client.list_artifact_versions(model=Model("bench", "1.0.0"))) == 40
