@@ -150,6 +150,9 @@ class ModelVersionResponse:
     manifest is read on first use.
     """
 
+    # No per-instance dict: a listing of 10,000 versions makes 10,000 of these.
+    __slots__ = ("_client", "_loaded", "_model", "_name", "_number", "_stage")
+
     def __init__(
         self,
         record: ModelVersionRecord | None,

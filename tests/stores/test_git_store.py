@@ -490,6 +490,20 @@ def test_big_trees_and_blobs_in_one_pack_read_back_through_git(repo: Path) -> No
     assert_fsck_clean(repo)
 
 
+def test_a_fresh_store_reads_trees_whose_ids_hold_nul_and_space_bytes(repo: Path) -> None:
+    """A tree entry's id is 20 raw bytes: a NUL or a space in it is not a separator."""
+    GitStore(repo).commit([Put(f"d/{i}", str(i).encode()) for i in range(2000)], "many", None)
+    listed = {
+        line.split("\t")[1]: line.split()[2]
+        for line in git(repo, "ls-tree", "gitreg:d").splitlines()
+    }
+    raw = {bytes.fromhex(sha) for sha in listed.values()}
+    assert any(0 in b for b in raw) and any(0x20 in b for b in raw)
+    snap = GitStore(repo).snapshot()  # empty caches: every tree comes from git
+    assert {name: sha for name, (_, sha) in snap.listdir("d").items()} == listed
+    assert snap.read("d/1999") == b"1999"
+
+
 # --------------------------------------------------------------------------- ref locks
 
 LOCK_SCRIPT = """
