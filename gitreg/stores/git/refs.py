@@ -259,11 +259,16 @@ def _writer(common_dir: str) -> _Writer | None:
 def _resolve(common_dir: str, ref: str) -> str:
     """The ref a loose symbolic ref points at (git locks and updates the target)."""
     for _ in range(5):
-        try:
-            with open(os.path.join(common_dir, ref), "rb") as f:
-                head = f.read(512)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        try:  # os.open, not open(): this runs on every commit, and io's layers cost more
+            fd = os.open(os.path.join(common_dir, ref), os.O_RDONLY)
+        except (FileNotFoundError, NotADirectoryError):
             return ref
+        try:
+            head = os.pread(fd, 512, 0)
+        except IsADirectoryError:
+            return ref
+        finally:
+            os.close(fd)
         if not head.startswith(b"ref: "):
             return ref
         ref = head[5:].strip().decode()
