@@ -504,6 +504,31 @@ def test_a_fresh_store_reads_trees_whose_ids_hold_nul_and_space_bytes(repo: Path
     assert snap.read("d/1999") == b"1999"
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"garbage without separators",
+        b"100644 a\0" + b"x" * 19,  # cut short
+        b"100644 a\0" + b"x" * 20 + b"xx 1 evil\0" + b"y" * 20,  # a bad entry mid-tree
+        b"100644 a\0" + b"x" * 20 + b"100644 b",  # a last entry without its id
+    ],
+)
+def test_a_malformed_tree_raises_instead_of_losing_entries(repo: Path, data: bytes) -> None:
+    sha = (
+        subprocess.run(
+            ["git", "hash-object", "-t", "tree", "-w", "--literally", "--stdin"],
+            cwd=repo,
+            input=data,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    with pytest.raises(ValueError, match="malformed git tree"):
+        GitStore(repo).objects.read_tree(sha)
+
+
 # --------------------------------------------------------------------------- ref locks
 
 LOCK_SCRIPT = """

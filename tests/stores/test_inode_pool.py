@@ -261,7 +261,12 @@ def test_a_write_takes_a_pooled_file_of_its_own_size_in_blocks_and_never_shrinks
     packs.mkdir(parents=True)
     out.mkdir()
     block = inode_pool.BLOCK
-    sizes = {"pack-a.pack": 3 * block, "pack-b.pack": block - 100, "pack-c.idx": 2 * block - 1}
+    sizes = {
+        "pack-a.pack": 3 * block,
+        "pack-b.pack": block - 100,
+        "pack-c.idx": 2 * block - 1,
+        "pack-e.pack": 5 * block,
+    }
     for name, size in sizes.items():
         (packs / name).write_bytes(b"o" * size)
     ino = {name: (packs / name).stat().st_ino for name in sizes}
@@ -279,8 +284,9 @@ def test_a_write_takes_a_pooled_file_of_its_own_size_in_blocks_and_never_shrinks
         return target.stat().st_ino
 
     assert write(block + 1) == ino["pack-c.idx"]  # 2 blocks: the 2-block file
-    assert write(4 * block) == ino["pack-a.pack"]  # 4 blocks: the largest smaller one grows
-    assert write(10) == ino["pack-b.pack"]
+    assert write(4 * block) == ino["pack-a.pack"]  # the largest smaller one (3, not 1) grows
+    assert write(2 * block) == ino["pack-b.pack"]  # a smaller one rather than the 5-block
+    assert write(10) == ino["pack-e.pack"]  # a larger one only when it is all that is left
     assert not pool.write(str(out / "none"), b"n")  # the pool is empty: a new file instead
     assert not (out / "none").exists()
     assert list((tmp_path / "gitreg" / "pool").iterdir()) == []

@@ -258,9 +258,8 @@ class InodePool:
         self.enabled = False
         with self._lock:
             free, self._free = self._free or {}, {}
-        for name in [
-            n for names in free.values() for n in names
-        ]:  # superseded packs: remove them as git would have
+            names = [n for bucket in free.values() for n in bucket]
+        for name in names:  # superseded packs: remove them as git would have
             remove_quietly(os.path.join(self.dir, name))
 
     def _names(self) -> dict[int, list[str]]:
@@ -275,7 +274,9 @@ class InodePool:
                             continue
             except FileNotFoundError:
                 pass
-            self._free = free
+            with self._lock:  # another thread may have listed it meanwhile: keep one list
+                if self._free is None:
+                    self._free = free
         return self._free
 
 

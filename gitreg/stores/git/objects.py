@@ -289,12 +289,17 @@ def _sorted_lines(entries: Tree) -> tuple[list[bytes], list[bytes]]:
     return [k for k, _ in pairs], [line for _, line in pairs]
 
 
-# A tree entry: "<mode> <name>\0<20-byte sha>". Entries follow each other with nothing
-# between, so findall reads them in order (half the time of a loop over index()).
+# A tree entry: "<mode> <name>\0<20-byte sha>", one after another with nothing between.
+# findall reads them in half the time of a loop over index(); it skips what does not
+# match, so the whole tree is matched first: a malformed tree must raise, never lose
+# entries (a commit built on it would drop them).
 _TREE_ENTRY = re.compile(rb"(\d+) ([^\0]*)\0(.{20})", re.DOTALL)
+_TREE = re.compile(rb"(?:\d+ [^\0]*\0.{20})*", re.DOTALL)
 
 
 def _parse_tree(data: bytes) -> Tree:
+    if _TREE.fullmatch(data) is None:
+        raise ValueError("malformed git tree object")
     return {name.decode(): (mode, sha.hex()) for mode, name, sha in _TREE_ENTRY.findall(data)}
 
 
