@@ -290,10 +290,10 @@ def _take(free: dict[int, list[str]], need: int) -> str | None:
     names = free.get(need)
     if names:
         return names.pop()
-    smaller = [b for b, names in free.items() if b < need and names]
+    smaller = [b for b, bucket in free.items() if b < need and bucket]
     if smaller:
         return free[max(smaller)].pop()
-    larger = [b for b, names in free.items() if b > need and names]
+    larger = [b for b, bucket in free.items() if b > need and bucket]
     if larger:
         return free[min(larger)].pop()
     return None
