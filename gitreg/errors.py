@@ -1,4 +1,36 @@
-"""The error hierarchy: one root, facts kept as attributes, messages that say what to do."""
+"""Every error gitreg raises on purpose: one root, facts kept as attributes, messages that
+say what to do next.
+
+    GitregError
+    ├── NotAGitRepositoryError          path
+    ├── UnsupportedRepositoryError      path, reason
+    ├── GitCommandError                 command, stderr
+    ├── InvalidNameError (ValueError)   kind, value, reason
+    ├── InvalidMetadataError (ValueError)  what, reason
+    ├── UsageError (ValueError)         call, problem
+    ├── NotFoundError (KeyError)
+    │   ├── ArtifactNotFoundError       name, version
+    │   ├── ModelNotFoundError          name, version
+    │   ├── RunNotFoundError            run_id
+    │   └── RevisionNotFoundError       rev
+    ├── AmbiguousIdError (LookupError)  prefix, matches
+    ├── VersionExistsError              kind, name, version
+    │   ├── ArtifactVersionExistsError
+    │   └── ModelVersionExistsError
+    ├── StageError                      model, stage
+    ├── ManifestError                   path, line
+    ├── RegistryError                   the registry branch or its ref
+    │   ├── RegistryNotInitializedError branch
+    │   ├── RegistryConflictError       ref, attempts
+    │   ├── RefLockedError              lock, holder
+    │   ├── DamagedRefError             ref, path, detail
+    │   └── BranchCheckedOutError       branch, worktree
+    ├── StorageError                    operation, location, reason
+    │   ├── ArtifactIntegrityError      md5, where
+    │   └── ArtifactDataMissingError    md5, remote
+    ├── MaterializerError               reason
+    └── StepContextError                reason
+"""
 
 from __future__ import annotations
 
@@ -16,6 +48,25 @@ class NotAGitRepositoryError(GitregError):
         )
 
 
+class UnsupportedRepositoryError(GitregError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class GitCommandError(GitregError):
+    """A git command gitreg ran failed."""
+
+    def __init__(self, command: list[str], stderr: str) -> None:
+        self.command = command
+        self.stderr = stderr
+        super().__init__(
+            f"`git {' '.join(command)}` failed: {stderr.strip() or 'no message'} "
+            "(run `git fsck` if the repository may be damaged)"
+        )
+
+
 class InvalidNameError(GitregError, ValueError):
     def __init__(self, kind: str, value: object, reason: str) -> None:
         self.kind = kind
@@ -25,6 +76,25 @@ class InvalidNameError(GitregError, ValueError):
         if len(shown) > 80:
             shown = shown[:77] + "..."
         super().__init__(f"invalid {kind} {shown}: {reason}")
+
+
+class InvalidMetadataError(GitregError, ValueError):
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(
+            f"invalid {what}: {reason}. Metadata is a dict with str keys and values that are "
+            "str, int, float, bool, None, or lists and dicts of those"
+        )
+
+
+class UsageError(GitregError, ValueError):
+    """A call whose arguments do not fit together; `problem` says what to pass instead."""
+
+    def __init__(self, call: str, problem: str) -> None:
+        self.call = call
+        self.problem = problem
+        super().__init__(f"{call}: {problem}")
 
 
 class NotFoundError(GitregError, KeyError):
@@ -57,6 +127,21 @@ class ModelNotFoundError(NotFoundError):
         )
 
 
+class RunNotFoundError(NotFoundError):
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"run {run_id!r} not found: list runs with `gitreg log`")
+
+
+class RevisionNotFoundError(NotFoundError):
+    def __init__(self, rev: str) -> None:
+        self.rev = rev
+        super().__init__(
+            f"unknown revision {rev!r}: give a branch, tag or commit of this repository "
+            "(see `git log --oneline gitreg`)"
+        )
+
+
 class AmbiguousIdError(GitregError, LookupError):
     def __init__(self, prefix: str, matches: list[str]) -> None:
         self.prefix = prefix
@@ -69,6 +154,7 @@ class AmbiguousIdError(GitregError, LookupError):
 
 class VersionExistsError(GitregError):
     def __init__(self, kind: str, name: str, version: str) -> None:
+        self.kind = kind
         self.name = name
         self.version = version
         super().__init__(
@@ -94,50 +180,11 @@ class StageError(GitregError):
         super().__init__(message)
 
 
-class ArtifactIntegrityError(GitregError):
-    def __init__(self, md5: str, where: str, detail: str = "") -> None:
-        self.md5 = md5
-        self.where = where
-        super().__init__(
-            f"object {md5} in the {where} is corrupt{': ' + detail if detail else ''}; "
-            "no data was returned. "
-            + (
-                "The corrupt cached copy was removed: load again to fetch it from the remote."
-                if where == "cache"
-                else "Restore it from another copy (e.g. `dvc push` from a clone that has it)."
-            )
-        )
-
-
-class ArtifactDataMissingError(GitregError):
-    def __init__(self, md5: str, remote: str) -> None:
-        self.md5 = md5
-        self.remote = remote
-        super().__init__(
-            f"object {md5} is neither in the local cache nor in the remote {remote}: "
-            "push it from a clone that has it, or check the remote URL in .dvc/config"
-        )
-
-
-class StorageError(GitregError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-
-
-class InvalidMetadataError(GitregError, ValueError):
-    def __init__(self, what: str, reason: str) -> None:
-        self.what = what
-        self.reason = reason
-        super().__init__(
-            f"invalid {what}: {reason}. Metadata is a dict with str keys and values that are "
-            "str, int, float, bool, None, or lists and dicts of those"
-        )
-
-
 class ManifestError(GitregError):
     def __init__(self, path: str, message: str, line: int | None = None) -> None:
         self.path = path
         self.line = line
+        self.problem = message
         where = f"{path}:{line}" if line is not None else path
         super().__init__(
             f"{where}: {message} (fix or revert this file on the registry branch; "
@@ -145,7 +192,17 @@ class ManifestError(GitregError):
         )
 
 
-class RegistryConflictError(GitregError):
+class RegistryError(GitregError):
+    """The registry branch, or the ref that holds it, cannot be used as asked."""
+
+
+class RegistryNotInitializedError(RegistryError):
+    def __init__(self, branch: str) -> None:
+        self.branch = branch
+        super().__init__(f"no registry branch {branch!r} here: run `gitreg init` first")
+
+
+class RegistryConflictError(RegistryError):
     def __init__(self, ref: str, attempts: int) -> None:
         self.ref = ref
         self.attempts = attempts
@@ -155,17 +212,97 @@ class RegistryConflictError(GitregError):
         )
 
 
-class RegistryNotInitializedError(GitregError):
-    def __init__(self, branch: str) -> None:
+class RefLockedError(RegistryError):
+    """`<ref>.lock` stayed held (by git, or by a live gitreg process) past the wait."""
+
+    def __init__(self, lock: str, holder: str | None, waited: float) -> None:
+        self.lock = lock
+        self.holder = holder
+        self.waited = waited
+        who = f"by {holder}" if holder else "by git or another tool"
+        super().__init__(
+            f"{lock} has been held {who} for over {waited:.0f} s: wait for that process to "
+            "finish; if none is running, remove the file and retry"
+        )
+
+
+class DamagedRefError(RegistryError):
+    """A ref file that git itself would refuse (empty, or not a sha)."""
+
+    def __init__(self, ref: str, path: str, detail: str) -> None:
+        self.ref = ref
+        self.path = path
+        self.detail = detail
+        super().__init__(
+            f"{ref} is damaged ({path}: {detail}): gitreg will not read it as an empty "
+            f"registry. Find its last good value with `git reflog {ref.removeprefix('refs/heads/')}`"
+            " (or `git fsck --lost-found`) and restore it with `git update-ref`"
+        )
+
+
+class BranchCheckedOutError(RegistryError):
+    def __init__(self, branch: str, worktree: str) -> None:
         self.branch = branch
-        super().__init__(f"no registry branch {branch!r} here: run `gitreg init` first")
+        self.worktree = worktree
+        super().__init__(
+            f"branch {branch!r} is checked out in {worktree}: gitreg never moves a checked-out "
+            "branch. Switch that worktree to another branch, or use another registry branch "
+            "(--branch / Client(branch=...))"
+        )
+
+
+class StorageError(GitregError):
+    """Bytes could not be written or read where they live (cache, remote, repository)."""
+
+    def __init__(self, operation: str, location: str, reason: str, hint: str = "") -> None:
+        self.operation = operation
+        self.location = location
+        self.reason = reason
+        super().__init__(
+            f"could not {operation} {location}: {reason}" + (f"; {hint}" if hint else "")
+        )
+
+
+class ArtifactIntegrityError(StorageError):
+    def __init__(self, md5: str, where: str, detail: str = "") -> None:
+        self.md5 = md5
+        self.where = where
+        self.operation = "verify"
+        self.location = f"object {md5} in the {where}"
+        self.reason = detail or "corrupt"
+        GitregError.__init__(
+            self,
+            f"object {md5} in the {where} is corrupt{': ' + detail if detail else ''}; "
+            "no data was returned. "
+            + (
+                "The corrupt cached copy was removed: load again to fetch it from the remote."
+                if where == "cache"
+                else "Restore it from another copy (e.g. `dvc push` from a clone that has it)."
+            ),
+        )
+
+
+class ArtifactDataMissingError(StorageError):
+    def __init__(self, md5: str, remote: str) -> None:
+        self.md5 = md5
+        self.remote = remote
+        self.operation = "read"
+        self.location = f"object {md5}"
+        self.reason = "missing"
+        GitregError.__init__(
+            self,
+            f"object {md5} is neither in the local cache nor in the remote {remote}: "
+            "push it from a clone that has it, or check the remote URL in .dvc/config",
+        )
 
 
 class MaterializerError(GitregError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
 
 
 class StepContextError(GitregError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

@@ -1,8 +1,10 @@
-"""Validation of names, versions and stages: done once, at the boundary."""
+"""Validation of what users pass in (names, versions, stages, metadata): done once, at the
+boundary."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 _NAME_RE = re.compile(_PART)
@@ -83,3 +85,46 @@ def normalize_id(value: str) -> str | None:
         return None
     h = v.replace("-", "")
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+MAX_METADATA_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_METADATA_BYTES = 256 << 10
+
+
+def metadata(value: Any, what: str = "metadata") -> dict[str, Any]:
+    """Refuse, before anything is written, metadata a manifest cannot hold faithfully."""
+    from gitreg.errors import InvalidMetadataError
+
+    if not isinstance(value, dict):
+        raise InvalidMetadataError(what, f"expected a dict, got {type(value).__name__}")
+
+    def walk(v: Any, depth: int) -> None:
+        if depth > MAX_METADATA_DEPTH:
+            raise InvalidMetadataError(what, f"nested deeper than {MAX_METADATA_DEPTH} levels")
+        if isinstance(v, dict):
+            for k, item in v.items():
+                if not isinstance(k, str):
+                    raise InvalidMetadataError(what, f"key {k!r} is not a str")
+                text(k)
+                walk(item, depth + 1)
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                walk(item, depth + 1)
+        elif isinstance(v, str):
+            text(v)
+        elif not (v is None or isinstance(v, (int, float, bool))):
+            raise InvalidMetadataError(what, f"{type(v).__name__} value {v!r:.60} is not allowed")
+
+    def text(v: str) -> None:
+        # a lone surrogate is not Unicode text: YAML (and UTF-8) cannot hold it
+        if _SURROGATE.search(v):
+            raise InvalidMetadataError(what, f"{v!r:.60} holds a lone surrogate (not valid text)")
+
+    walk(value, 0)
+    import json
+
+    size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
+    if size > MAX_METADATA_BYTES:
+        raise InvalidMetadataError(what, f"{size} bytes is over the {MAX_METADATA_BYTES} limit")
+    return value

@@ -69,11 +69,9 @@ class Client:
         ver = None if version is None else names.version(version)
         tag_list = [names.tag(t) for t in tags or []]
         atype = None if artifact_type is None else to_artifact_type(artifact_type)
-        from gitreg.manifest.yaml_io import check_metadata
-
-        meta = check_metadata(dict(user_metadata or {}), "user_metadata")
+        meta = names.metadata(dict(user_metadata or {}), "user_metadata")
         if run_metadata is not None:
-            run_metadata = check_metadata(dict(run_metadata), "run_metadata")
+            run_metadata = names.metadata(dict(run_metadata), "run_metadata")
         reg = self._reg
         reg.ensure_initialized()
         snap = reg.git.snapshot()
@@ -98,8 +96,10 @@ class Client:
             from gitreg.stores.data.storage import why_failed
 
             raise StorageError(
-                f"could not write the local cache in {reg.gitreg_dir}: {why_failed(e)}; "
-                "nothing was registered. Free some space and retry."
+                "write the local cache in",
+                reg.gitreg_dir,
+                why_failed(e),
+                "nothing was registered. Free some space and retry.",
             ) from e
         ds.push(stored, progress)  # data first: the manifest is committed only after this
         ctx = current_step()
@@ -133,10 +133,9 @@ class Client:
         self, artifact: ArtifactVersionResponse | str | UUID, metadata: dict[str, Any]
     ) -> None:
         """Attach metadata to an artifact version (later values win per key)."""
-        from gitreg.manifest.yaml_io import check_metadata
         from gitreg.services import runs
 
-        metadata = check_metadata(dict(metadata))
+        metadata = names.metadata(dict(metadata))
         if not isinstance(artifact, ArtifactVersionResponse):
             artifact = self.get_artifact_version(artifact)
         runs.log_artifact_metadata(self._reg, artifact._record, metadata)

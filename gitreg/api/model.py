@@ -155,9 +155,7 @@ class Model:
 
     # -- metadata and stages -------------------------------------------------------------
     def log_metadata(self, metadata: dict[str, Any]) -> None:
-        from gitreg.manifest.yaml_io import check_metadata
-
-        metadata = check_metadata(dict(metadata))
+        metadata = names.metadata(dict(metadata))
         rec = self._get_or_create_model_version()
         self._get_client()._registry().log_model_metadata(self.name, rec.name, dict(metadata))
 

@@ -117,45 +117,6 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
         out.append(f"{indent}{_scalar(value)}\n")
 
 
-MAX_METADATA_BYTES = 256 << 10
-
-
-def check_metadata(value: Any, what: str = "metadata") -> dict[str, Any]:
-    """Refuse, before anything is written, metadata a manifest cannot hold faithfully."""
-    from gitreg.errors import InvalidMetadataError
-
-    if not isinstance(value, dict):
-        raise InvalidMetadataError(what, f"expected a dict, got {type(value).__name__}")
-
-    def walk(v: Any, depth: int) -> None:
-        if depth > MAX_DEPTH // 2:
-            raise InvalidMetadataError(what, f"nested deeper than {MAX_DEPTH // 2} levels")
-        if isinstance(v, dict):
-            for k, item in v.items():
-                if not isinstance(k, str):
-                    raise InvalidMetadataError(what, f"key {k!r} is not a str")
-                text(k)
-                walk(item, depth + 1)
-        elif isinstance(v, (list, tuple)):
-            for item in v:
-                walk(item, depth + 1)
-        elif isinstance(v, str):
-            text(v)
-        elif not (v is None or isinstance(v, (int, float, bool))):
-            raise InvalidMetadataError(what, f"{type(v).__name__} value {v!r:.60} is not allowed")
-
-    def text(v: str) -> None:
-        # a lone surrogate is not Unicode text: YAML (and UTF-8) cannot hold it
-        if _SURROGATE.search(v):
-            raise InvalidMetadataError(what, f"{v!r:.60} holds a lone surrogate (not valid text)")
-
-    walk(value, 0)
-    size = len(dumps(value))
-    if size > MAX_METADATA_BYTES:
-        raise InvalidMetadataError(what, f"{size} bytes is over the {MAX_METADATA_BYTES} limit")
-    return value
-
-
 def dumps(data: dict[str, Any]) -> bytes:
     if not data:
         return b"{}\n"

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gitreg.errors import ArtifactNotFoundError, GitregError, ManifestError, NotFoundError
+from gitreg.errors import ArtifactNotFoundError, GitregError, ManifestError, RunNotFoundError
 from gitreg.manifest import layout
 from gitreg.manifest.schema import (
     CacheEntry,
@@ -25,12 +25,6 @@ if TYPE_CHECKING:
     from gitreg.services.registry import Registry
 
 log = logging.getLogger(__name__)
-
-
-class RunNotFoundError(NotFoundError):
-    def __init__(self, run_id: str) -> None:
-        self.run_id = run_id
-        super().__init__(f"run {run_id!r} not found: list runs with `gitreg log`")
 
 
 def code_ref(reg: Registry) -> CodeRef:

@@ -8,8 +8,9 @@ import pytest
 from helpers import git
 
 from gitreg import ArtifactConfig, Client, GitregError, Model, pipeline, step
+from gitreg.errors import RunNotFoundError
 from gitreg.manifest.yaml_io import loads
-from gitreg.services.runs import RunNotFoundError, to_mermaid
+from gitreg.services.runs import to_mermaid
 
 CALLS: Counter[str] = Counter()
 FAIL: dict[str, bool] = {"clean": False}

@@ -622,9 +622,9 @@ def test_a_lock_held_by_a_live_process_is_never_broken(repo: Path) -> None:
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        from gitreg.stores.git.refs import RefLockedError, cas_update
+        from gitreg.stores.git.refs import LockBusy, cas_update
 
-        with pytest.raises(RefLockedError):
+        with pytest.raises(LockBusy):
             cas_update(str(repo / ".git"), "refs/heads/gitreg", c1, "0" * 40)
         assert git(repo, "rev-parse", "gitreg") == c1
         assert (repo / ".git" / "refs" / "heads" / "gitreg.lock").exists()
@@ -634,14 +634,14 @@ def test_a_lock_held_by_a_live_process_is_never_broken(repo: Path) -> None:
 
 
 def test_gits_own_lock_is_never_broken(repo: Path) -> None:
-    from gitreg.stores.git.refs import RefLockedError, cas_update
+    from gitreg.stores.git.refs import LockBusy, cas_update
 
     store = GitStore(repo)
     c1 = store.commit([Put("f", b"v1")], "1", None)
     lock = repo / ".git" / "refs" / "heads" / "gitreg.lock"
     lock.write_text(c1 + "\n")  # what git writes into its lock
     os.utime(lock, (time.time() - 3600, time.time() - 3600))
-    with pytest.raises(RefLockedError):
+    with pytest.raises(LockBusy):
         cas_update(str(repo / ".git"), "refs/heads/gitreg", c1, "0" * 40)
     assert lock.exists() and git(repo, "rev-parse", "gitreg") == c1
 

@@ -330,8 +330,10 @@ class DataStore:
             faults.point("pushed")
         except OSError as e:
             raise StorageError(
-                f"could not push to the remote {self.remote.url}: {why_failed(e)}; "
-                "nothing was registered. Check that the remote is writable and has free space."
+                "push to the remote",
+                self.remote.url,
+                why_failed(e),
+                "nothing was registered. Check that the remote is writable and has free space.",
             ) from e
 
     def _push_local(self, root: str, oid: str) -> None:
@@ -411,9 +413,7 @@ class DataStore:
             except FileNotFoundError:
                 raise ArtifactDataMissingError(oid, self.remote.url) from None
             except OSError as e:
-                raise StorageError(
-                    f"cannot reach the remote {self.remote.url} for {oid}: {e}"
-                ) from e
+                raise StorageError(f"read {oid} from the remote", self.remote.url, str(e)) from e
             with src, open(tmp, "wb") as out:
                 while chunk := src.read(CHUNK):
                     md5.update(chunk)

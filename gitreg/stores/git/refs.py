@@ -38,7 +38,7 @@ _HOST = os.uname().nodename if hasattr(os, "uname") else __import__("socket").ge
 _OWNER_RE = re.compile(r"gitreg pid=(\d+) host=(\S+)")
 
 
-class RefLockedError(Exception):
+class LockBusy(Exception):
     """Another writer holds `<ref>.lock` right now."""
 
 
@@ -277,7 +277,7 @@ def _resolve(common_dir: str, ref: str) -> str:
 
 def _acquire(common_dir: str, path: str, lock: str, w: _Writer | None) -> tuple[int, int]:
     """Take `lock`; returns (the inode that proves it is ours, an fd to close on release or
-    -1). RefLockedError if it is held."""
+    -1). LockBusy if it is held."""
     for _ in range(3):
         try:
             if w is not None:
@@ -289,8 +289,8 @@ def _acquire(common_dir: str, path: str, lock: str, w: _Writer | None) -> tuple[
             os.makedirs(os.path.dirname(path), exist_ok=True)
         except FileExistsError:
             if not break_stale_lock(common_dir, lock):
-                raise RefLockedError(lock) from None
-    raise RefLockedError(lock)
+                raise LockBusy(lock) from None
+    raise LockBusy(lock)
 
 
 def cas_update(common_dir: str, ref: str, old: str | None, new: str) -> None:

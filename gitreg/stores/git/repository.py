@@ -14,14 +14,17 @@ from typing import TypeVar
 
 from gitreg import faults
 from gitreg.errors import (
-    GitregError,
+    GitCommandError,
     NotAGitRepositoryError,
+    RefLockedError,
     RegistryConflictError,
+    RevisionNotFoundError,
     StorageError,
+    UnsupportedRepositoryError,
 )
 from gitreg.stores.git.inode_pool import InodePool
 from gitreg.stores.git.objects import BLOB_MODE, TREE_MODE, ObjectStore, Tree
-from gitreg.stores.git.refs import RefLockedError, RefMovedError, cas_update, read_ref
+from gitreg.stores.git.refs import LockBusy, RefMovedError, cas_update, read_ref
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -163,9 +166,10 @@ class GitStore:
         self.objects.pool = InodePool(self.common_dir)
         self._config: dict[str, str] | None = None
         if self.config().get("extensions.objectformat", "sha1").lower() != "sha1":
-            raise GitregError(
-                f"{self.git_dir} is a SHA-256 repository, which gitreg does not support yet: "
-                "use a SHA-1 repository (git's default)"
+            raise UnsupportedRepositoryError(
+                self.git_dir,
+                "a SHA-256 repository, which gitreg does not support yet: "
+                "use a SHA-1 repository (git's default)",
             )
         self.branch = branch or self.config().get("gitreg.branch") or "gitreg"
         self.ref = f"refs/heads/{self.branch}"
@@ -197,7 +201,7 @@ class GitStore:
             input=input,
         )
         if check and proc.returncode != 0:
-            raise GitregError(f"git {' '.join(args)} failed: {proc.stderr.decode().strip()}")
+            raise GitCommandError(list(args), proc.stderr.decode(errors="replace"))
         return proc.stdout.decode()
 
     def author(self) -> bytes:
@@ -218,7 +222,7 @@ class GitStore:
     def resolve(self, rev: str) -> str:
         out = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).strip()
         if not out:
-            raise GitregError(f"unknown revision {rev!r}: give a branch, tag or commit")
+            raise RevisionNotFoundError(rev)
         return out
 
     def snapshot(self, rev: str | None = None) -> Snapshot:
@@ -272,8 +276,10 @@ class GitStore:
             faults.point("packed")
         except OSError as e:
             raise StorageError(
-                f"could not write to the git repository {self.common_dir}: {e.strerror or e}; "
-                "the registry is unchanged. Free some space and retry."
+                "write to the git repository",
+                self.common_dir,
+                str(e.strerror or e),
+                "the registry is unchanged. Free some space and retry.",
             ) from e
         finally:
             self.objects.discard_batch()
@@ -281,7 +287,7 @@ class GitStore:
             self._update_ref(parent, sha)
         except OSError as e:
             raise StorageError(
-                f"could not update {self.ref}: {e.strerror or e}; the registry is unchanged"
+                "update", self.ref, str(e.strerror or e), "the registry is unchanged"
             ) from e
         self._maybe_repack()
         return sha
@@ -319,12 +325,9 @@ class GitStore:
             try:
                 cas_update(self.common_dir, self.ref, old, new)
                 return
-            except RefLockedError as e:
+            except LockBusy as e:
                 if time.monotonic() > deadline:
-                    raise GitregError(
-                        f"{e.args[0]} has been held for over 10 s: if no gitreg or git process "
-                        "is running, delete that file and retry"
-                    ) from None
+                    raise RefLockedError(e.args[0], None, 10.0) from None
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.02)
 
