@@ -12,6 +12,29 @@ import pytest
 from helpers import make_repo
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads or writes the user's HOME or global git config: both point at a temp
+    folder (with a git identity, as a developer's machine would have one), and system-wide
+    git config is ignored. Subprocesses inherit it."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text("[user]\n\tname = Test User\n\temail = test@example.com\n")
+    saved = dict(os.environ)
+    os.environ.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        GIT_CONFIG_GLOBAL=str(gitconfig),
+        GIT_CONFIG_NOSYSTEM="1",
+    )
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_clients() -> Iterator[None]:
     """Each test starts with no cached active client."""

@@ -631,6 +631,7 @@ def test_a_lock_held_by_a_live_process_is_never_broken(repo: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()
 
 
 def test_gits_own_lock_is_never_broken(repo: Path) -> None:

@@ -118,6 +118,7 @@ def test_a_git_reader_started_before_the_repack_keeps_reading_right_objects(repo
     finally:
         reader.stdin.close()
         reader.wait()
+        reader.stdout.close()
     assert_all_readable(repo, 70)
 
 

@@ -272,6 +272,9 @@ class ObjectStore:
                     self._batch.wait(timeout=5)
                 except Exception:  # pragma: no cover - best effort
                     self._batch.kill()
+                    self._batch.wait()
+                if self._batch.stdout:
+                    self._batch.stdout.close()
                 self._batch = None
 
     def __del__(self) -> None:  # pragma: no cover - interpreter shutdown
