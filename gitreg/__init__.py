@@ -19,8 +19,8 @@ _EXPORTS = {
     "link_artifact_to_model": "gitreg.api.artifacts",
     "log_metadata": "gitreg.api.artifacts",
     "get_step_context": "gitreg.api.context",
-    "step": "gitreg.api.steps",
-    "pipeline": "gitreg.api.steps",
+    "step": "gitreg.api.decorators",
+    "pipeline": "gitreg.api.decorators",
     "ArtifactType": "gitreg.enums",
     "ModelStages": "gitreg.enums",
     "GitregError": "gitreg.errors",
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     )
     from gitreg.api.client import Client
     from gitreg.api.context import get_step_context
+    from gitreg.api.decorators import pipeline, step
     from gitreg.api.model import Model
-    from gitreg.api.steps import pipeline, step
     from gitreg.enums import ArtifactType, ModelStages
     from gitreg.errors import GitregError
     from gitreg.materializers.base import Materializer

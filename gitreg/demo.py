@@ -55,7 +55,7 @@ def run_demo(directory: str | None = None) -> DemoResult:
         for m in client.list_models():
             for mv in client.list_model_versions(m.name):
                 result.model_versions.append(mv)
-                result.links[(m.name, mv.name)] = client._registry().links(m.name, mv.name)
+                result.links[(m.name, mv.name)] = mv.links
         return result
     finally:
         os.chdir(old)

@@ -37,12 +37,14 @@ def isolate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_clients() -> Iterator[None]:
-    """Each test starts with no cached active client."""
+    """Each test starts with no active client and no open registry."""
     from gitreg.api import context
+    from gitreg.services.registry import close_registries
 
     context._clients.clear()
     yield
     context._clients.clear()
+    close_registries()
 
 
 @pytest.fixture

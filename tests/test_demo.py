@@ -52,11 +52,11 @@ def test_demo_registry_matches_output(demo_run: tuple[Path, str]) -> None:
     }
     for a in arts:
         assert str(a.id)[:8] in out
-    links = {(lk.artifact, lk.version) for lk in client._registry().links("MyModel", "0.0.42")}
+    links = {(lk.artifact, lk.version) for lk in client.list_links("MyModel", "0.0.42")}
     assert links == {("manual_artifact", "1")}
-    links = {(lk.artifact, lk.version) for lk in client._registry().links("MyModel", "0.2.42")}
+    links = {(lk.artifact, lk.version) for lk in client.list_links("MyModel", "0.2.42")}
     assert links == {("existing_artifact", "1")}
-    kinds = {lk.artifact: lk.kind.value for lk in client._registry().links("MyModel", "1.2.42")}
+    kinds = {lk.artifact: lk.kind.value for lk in client.list_links("MyModel", "1.2.42")}
     assert kinds["trained_model"] == "model"
 
 

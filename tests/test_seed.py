@@ -125,7 +125,7 @@ def test_block2_checkpoints_and_trained_model(repo: Path) -> None:
 
     mv = client.get_model_version("MyModel", "1.2.42")
     assert mv.number == 1
-    links = {(lk.artifact, lk.version): lk for lk in client._registry().links("MyModel", "1.2.42")}
+    links = {(lk.artifact, lk.version): lk for lk in client.list_links("MyModel", "1.2.42")}
     for epoch in range(3):
         assert ("training_checkpoint", f"1.2.42_{epoch}") in links
     m = Model("MyModel", "1.2.42")

@@ -57,10 +57,10 @@ def log_metadata(
 ) -> None:
     """Attach metadata, as ZenML does: to an artifact version, a model version, or (inside
     a step, with no target given) the current step run. Later values win per key."""
-    from gitreg.errors import GitregError
+    from gitreg.errors import UsageError
 
     if model_version is not None and model_name is None and model is None:
-        raise GitregError("log_metadata(model_version=...) needs model_name= too")
+        raise UsageError("log_metadata()", "model_version= needs model_name= too")
     client = active_client()
     ctx = current_step()
     targeted = False
@@ -73,28 +73,28 @@ def log_metadata(
         targeted = True
     if model is None and model_name is not None:
         if model_version is None:
-            raise GitregError(
-                "log_metadata(model_name=...) needs model_version= too (a name, a number, "
-                "'latest' or a stage)"
+            raise UsageError(
+                "log_metadata()",
+                "model_name= needs model_version= too (a name, a number, 'latest' or a stage)",
             )
-        model = Model(model_name, model_version)
-        model._client = active_client()
-        model._get_model_version()  # a target named here must exist: fetch, never create
+        model = Model(model_name, model_version).bind(client)
+        model.get_version()  # a target named here must exist: fetch, never create
     if model is None and infer_model:
         if ctx is None or ctx.model is None:
-            raise GitregError(
-                "log_metadata(infer_model=True) works only inside a step with a model"
+            raise UsageError(
+                "log_metadata(infer_model=True)", "works only inside a step with a model"
             )
         model = ctx.model
     if model is not None:
-        if model._client is None:
-            model._client = client
+        if not model.is_bound:
+            model.bind(client)
         model.log_metadata(metadata)
         targeted = True
     if not targeted:
         if ctx is None or (step_name is not None and step_name != ctx.step_run.name):
-            raise GitregError(
-                "log_metadata() needs a target outside a step: pass model=, model_name= and "
-                "model_version=, or artifact_version_id= / artifact_name="
+            raise UsageError(
+                "log_metadata()",
+                "needs a target outside a step: pass model=, model_name= and model_version=, "
+                "or artifact_version_id= / artifact_name=",
             )
         ctx.metadata.update(metadata)

@@ -1,24 +1,41 @@
-"""`Client`: the one object that does the work; module functions wrap the active one."""
+"""`Client`: the one object that does the work; module functions wrap the active one.
+
+Each method validates its arguments (names, versions, metadata) and makes one service
+call. Clients of one repository share that repository's caches (`open_registry`), so
+`Client()` per call, as ZenML code writes it, is cheap.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from gitreg import names
 from gitreg.api.context import current_step
 from gitreg.api.model import Model
-from gitreg.api.responses import ArtifactVersionResponse, ModelResponse, ModelVersionResponse
+from gitreg.api.responses import (
+    ArtifactVersionResponse,
+    LinkResponse,
+    ModelResponse,
+    ModelVersionResponse,
+)
 from gitreg.enums import ArtifactType, LinkKind
 from gitreg.enums import artifact_type as to_artifact_type
-from gitreg.errors import ArtifactNotFoundError, GitregError
-from gitreg.services.records import ArtifactVersionRecord
+from gitreg.errors import ArtifactNotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from gitreg.manifest.schema import RunFile
+    from gitreg.materializers.base import Materializer
+    from gitreg.services.lineage import LineageNode
+    from gitreg.services.registry import InitResult, Registry
+    from gitreg.services.validate import Report
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
+ArtifactRef = str | UUID | ArtifactVersionResponse
 
 
 class Client:
@@ -27,11 +44,13 @@ class Client:
     def __init__(
         self, repo: str | os.PathLike[str] | None = None, branch: str | None = None
     ) -> None:
-        from gitreg.services.registry import Registry
+        from gitreg.services.registry import open_registry
 
-        self._reg = Registry(repo, branch)
+        self._reg = open_registry(repo, branch)
 
-    def _registry(self) -> Any:
+    @property
+    def registry(self) -> Registry:
+        """The services layer behind this client (for gitreg's own API modules)."""
         return self._reg
 
     @property
@@ -41,9 +60,12 @@ class Client:
 
     @property
     def branch(self) -> str:
-        return str(self._reg.git.branch)
+        return self._reg.git.branch
 
-    def init(self, remote: str | None = None, remote_options: dict[str, str] | None = None) -> Any:
+    def init(
+        self, remote: str | None = None, remote_options: dict[str, str] | None = None
+    ) -> InitResult:
+        """Create the registry branch (harmless to repeat); `remote` sets the DVC remote."""
         return self._reg.init(remote, remote_options)
 
     # -- artifacts ---------------------------------------------------------------------
@@ -62,46 +84,11 @@ class Client:
         progress: Progress | None = None,
         link: bool = True,
     ) -> ArtifactVersionResponse:
-        """Store `data` and register it as a new version of artifact `name`."""
+        """Store `data` and register it as a new version of artifact `name`; inside a step
+        it is linked to the step's model (unless `link=False`)."""
         from gitreg.materializers import registry as materializers
+        from gitreg.services import artifacts
 
-        name = names.artifact_name(name)
-        ver = None if version is None else names.version(version)
-        tag_list = [names.tag(t) for t in tags or []]
-        atype = None if artifact_type is None else to_artifact_type(artifact_type)
-        meta = names.metadata(dict(user_metadata or {}), "user_metadata")
-        if run_metadata is not None:
-            run_metadata = names.metadata(dict(run_metadata), "run_metadata")
-        reg = self._reg
-        reg.ensure_initialized()
-        snap = reg.git.snapshot()
-        if ver is not None:
-            from gitreg.errors import ArtifactVersionExistsError
-            from gitreg.manifest import layout
-
-            if snap.exists(layout.artifact_version(name, ver)):
-                raise ArtifactVersionExistsError(name, ver)
-        mat = (
-            materializers.resolve(materializer) if materializer else materializers.for_object(data)
-        )
-        if atype is None:
-            atype = mat.artifact_type_for(data)
-        data_type = f"{type(data).__module__}.{type(data).__qualname__}"
-        extra = mat.extra(data)
-        ds = reg.data(snap)
-        try:
-            stored = self._store(data, mat, ds, progress)
-        except OSError as e:
-            from gitreg.errors import StorageError
-            from gitreg.stores.data.storage import why_failed
-
-            raise StorageError(
-                "write the local cache in",
-                reg.gitreg_dir,
-                why_failed(e),
-                "nothing was registered. Free some space and retry.",
-            ) from e
-        ds.push(stored, progress)  # data first: the manifest is committed only after this
         ctx = current_step()
         if producer is None and ctx is not None:
             producer = {
@@ -109,95 +96,62 @@ class Client:
                 "step": ctx.step_run.name,
                 "step_run": ctx.step_run.id,
             }
-        rec = reg.add_artifact_version(
-            name=name,
-            version=ver,
-            stored=stored,
-            artifact_type=atype,
-            data_type=data_type,
-            materializer=mat.name,
-            tags=tag_list,
-            user_metadata=meta,
-            run_metadata=run_metadata,
-            extra=extra,
+        new = artifacts.NewVersion(
+            name=names.artifact_name(name),
+            version=None if version is None else names.version(version),
+            tags=tuple(names.tag(t) for t in tags or []),
+            user_metadata=names.metadata(dict(user_metadata or {}), "user_metadata"),
+            run_metadata=(
+                None if run_metadata is None else names.metadata(dict(run_metadata), "run_metadata")
+            ),
+            artifact_type=None if artifact_type is None else to_artifact_type(artifact_type),
             producer=producer,
         )
-        response = ArtifactVersionResponse(rec, self)
+        mat: Materializer | None = materializers.resolve(materializer) if materializer else None
+        response = ArtifactVersionResponse(
+            artifacts.save(self._reg, data, new, mat, progress), self
+        )
         if link and ctx is not None:
             ctx.saved.append(response)
             if ctx.model is not None:
-                self.link_artifact_to_model(rec.id, ctx.model)
+                self.link_artifact_to_model(response, ctx.model)
         return response
-
-    def log_artifact_metadata(
-        self, artifact: ArtifactVersionResponse | str | UUID, metadata: dict[str, Any]
-    ) -> None:
-        """Attach metadata to an artifact version (later values win per key)."""
-        from gitreg.services import runs
-
-        metadata = names.metadata(dict(metadata))
-        if not isinstance(artifact, ArtifactVersionResponse):
-            artifact = self.get_artifact_version(artifact)
-        runs.log_artifact_metadata(self._reg, artifact._record, metadata)
-
-    def _store(self, data: Any, mat: Any, ds: Any, progress: Progress | None) -> Any:
-        """Put `data`'s bytes into the local cache; returns the stored object."""
-        fast = mat.to_bytes(data)
-        if fast is not None:
-            return ds.add_bytes(fast)
-        if mat.name == "path":
-            return ds.add_path(os.fspath(data), progress)
-        import shutil
-        import tempfile
-
-        tmp = tempfile.mkdtemp(prefix="save-", dir=_tmp_root(self._reg.gitreg_dir))
-        try:
-            target = os.path.join(tmp, mat.file_name)
-            mat.save(data, target)
-            return ds.add_path(target, progress)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    def _load_record(self, rec: ArtifactVersionRecord, progress: Progress | None = None) -> Any:
-        from gitreg.materializers import registry as materializers
-        from gitreg.stores.data import StoredObject
-
-        mat = materializers.by_name(rec.materializer)
-        mat.check_load(rec.extra)
-        ds = self._reg.data()
-        obj = StoredObject(rec.md5, rec.size, rec.nfiles)
-        data_type = _import_type(rec.data_type)
-        if obj.is_dir:
-            from gitreg.tempdirs import new_dir
-
-            dest = new_dir()
-            ds.checkout(obj, dest, progress)
-            return mat.load(dest, data_type)
-        path = ds.ensure(rec.md5, progress)
-        size = os.path.getsize(path)
-        if size != rec.size:  # the manifest and the object disagree: never return it
-            from gitreg.errors import ArtifactIntegrityError
-
-            raise ArtifactIntegrityError(
-                rec.md5, "manifest", f"{rec.path} records {rec.size} bytes, the object has {size}"
-            )
-        return mat.load(path, data_type)
 
     def load_artifact(self, name_or_id: str | UUID, version: str | int | None = None) -> Any:
         """Load an artifact version (latest by default) as the object that was saved."""
-        return self._load_record(self._get_artifact_record(name_or_id, version))
+        return self.load_artifact_version(self.get_artifact_version(name_or_id, version))
 
-    def _get_artifact_record(
-        self, name_id_or_prefix: str | UUID, version: str | int | None = None
-    ) -> ArtifactVersionRecord:
-        key = str(name_id_or_prefix)
-        ver = None if version is None else names.version(version)
-        return self._reg.get_artifact_version(key, ver)  # type: ignore[no-any-return]
+    def load_artifact_version(
+        self, artifact: ArtifactVersionResponse, progress: Progress | None = None
+    ) -> Any:
+        from gitreg.services import artifacts
+
+        return artifacts.load(self._reg, artifact.view, progress)
+
+    def export_artifact_version(
+        self, artifact: ArtifactVersionResponse, path: str, progress: Progress | None = None
+    ) -> None:
+        """Write the stored bytes (a file or a folder) to `path`, which must not exist (or be
+        an empty folder)."""
+        from gitreg.services import artifacts
+
+        if os.path.exists(path) and not (os.path.isdir(path) and not os.listdir(path)):
+            raise UsageError("export", f"{path} already exists: choose a new path or remove it")
+        artifacts.export(self._reg, artifact.view, path, progress)
+
+    def artifact_uri(self, artifact: ArtifactVersionResponse) -> str:
+        from gitreg.services import artifacts
+
+        return artifacts.uri(self._reg, artifact.view)
 
     def get_artifact_version(
         self, name_id_or_prefix: str | UUID, version: str | int | None = None
     ) -> ArtifactVersionResponse:
-        return ArtifactVersionResponse(self._get_artifact_record(name_id_or_prefix, version), self)
+        """The latest version of a name, a given version, or the version with an id (prefix)."""
+        from gitreg.services import artifacts
+
+        ver = None if version is None else names.version(version)
+        return ArtifactVersionResponse(artifacts.get(self._reg, str(name_id_or_prefix), ver), self)
 
     def list_artifact_versions(
         self,
@@ -207,37 +161,59 @@ class Client:
         version: str | int | None = None,
     ) -> list[ArtifactVersionResponse]:
         """Artifact versions, oldest first per name; filter by name, linked model or tag."""
+        from gitreg.services import artifacts
+
         if model is not None:
-            m = model if isinstance(model, Model) else Model(model, version=None)
-            if isinstance(model, str):
-                m.version = "latest"
-            m._client = m._client or self
-            rec = m._get_model_version()
-            ids = {link.artifact_id for link in self._reg.links(m.name, rec.name)}
-            out = [self.get_artifact_version(i) for i in ids]
+            m = model if isinstance(model, Model) else Model(model, version="latest")
+            mv = self._own(m).get_version()
+            out = [lk.artifact_version for lk in self.list_links(mv.model_name, mv.name)]
+            out = list({a.id: a for a in out}.values())
             if name is not None:
                 out = [a for a in out if a.name == name]
             if tag is not None:
                 out = [a for a in out if tag in a.tags]
-            out.sort(key=lambda a: (a.name, a._record.seq))
+            out.sort(key=lambda a: (a.name, a.view.meta.seq))
         else:
             out = [
-                ArtifactVersionResponse(r, self)
-                for r in self._reg.list_artifact_versions(name, tag)
+                ArtifactVersionResponse(av, self)
+                for av in artifacts.list_versions(self._reg, name, tag)
             ]
         if version is not None:
             out = [a for a in out if a.version == str(version)]
         return out
 
     def list_artifacts(self) -> list[str]:
-        return list(self._reg.artifact_names())
+        """Names of every artifact."""
+        from gitreg.services import artifacts
+
+        return artifacts.names_at(self._reg.snapshot())
+
+    def log_artifact_metadata(
+        self, artifact: ArtifactVersionResponse | str | UUID, metadata: dict[str, Any]
+    ) -> None:
+        """Attach metadata to an artifact version (later values win per key)."""
+        from gitreg.services import artifacts
+
+        metadata = names.metadata(dict(metadata))
+        if not isinstance(artifact, ArtifactVersionResponse):
+            artifact = self.get_artifact_version(artifact)
+        artifacts.log_metadata(self._reg, artifact.view, metadata)
+
+    def artifact_metadata(self, artifact: ArtifactVersionResponse) -> dict[str, Any]:
+        from gitreg.services import artifacts
+
+        return artifacts.metadata(self._reg, artifact.view)
 
     # -- models --------------------------------------------------------------------------
     def get_model(self, model_name_or_id: str | UUID) -> ModelResponse:
-        return ModelResponse(self._reg.get_model(str(model_name_or_id)), self)
+        from gitreg.services import models
+
+        return ModelResponse(models.get(self._reg, str(model_name_or_id)), self)
 
     def list_models(self) -> list[ModelResponse]:
-        return [ModelResponse(r, self) for r in self._reg.list_models()]
+        from gitreg.services import models
+
+        return [ModelResponse(e, self) for e in models.list_all(self._reg)]
 
     def get_model_version(
         self,
@@ -245,109 +221,164 @@ class Client:
         model_version_name_or_number_or_id: str | int | UUID | None = None,
     ) -> ModelVersionResponse:
         """A version by name, number, id, `"latest"` or stage (latest when omitted)."""
+        from gitreg.services import models
+
         spec = model_version_name_or_number_or_id
         spec = None if spec is None else names.version(str(getattr(spec, "value", spec)))
         model = self.get_model(model_name_or_id).name
-        return ModelVersionResponse(self._reg.get_model_version(model, spec), self)
+        return ModelVersionResponse(models.get_version(self._reg, model, spec), self)
 
     def list_model_versions(self, model_name_or_id: str | UUID) -> list[ModelVersionResponse]:
         """Versions by number; only names, numbers and stages are read up front."""
+        from gitreg.services import models
+
         model = self.get_model(model_name_or_id).name
-        numbers, stages = self._reg.model_version_numbers(model)
+        numbers, stages = models.version_numbers(self._reg, model)
         return [
             ModelVersionResponse(None, self, model=model, name=n, number=i, stage=stages.get(n))
             for i, n in numbers
         ]
 
     def create_model_version(
-        self, model: str, version: str | None = None, description: str | None = None
+        self,
+        model_name_or_id: str,
+        version: str | int | None = None,
+        description: str | None = None,
+        tags: list[str] | None = None,
     ) -> ModelVersionResponse:
-        self._reg.ensure_initialized()
-        return ModelVersionResponse(
-            self._reg.ensure_model_version(model, version, description=description), self
+        """ZenML's get-or-create: None makes the next number, a new name is created once;
+        a number, 'latest' or a stage only fetch."""
+        from gitreg.services import models
+
+        model = names.model_name(model_name_or_id)
+        ver = None if version is None else names.version(getattr(version, "value", version))
+        tag_list = [names.tag(t) for t in tags or []]
+        view = models.ensure_version(self._reg, model, ver, description=description, tags=tag_list)
+        return ModelVersionResponse(view, self)
+
+    def set_model_version_stage(
+        self, model: str, version: str, stage: str, force: bool = False
+    ) -> str | None:
+        """Put a version in a stage (ZenML's rules); returns the version `force` archived."""
+        from gitreg.services import models
+
+        return models.set_stage(
+            self._reg, names.model_name(model), names.version(version), stage, force
         )
 
-    def validate(self, rev: str | None = None, remote: bool = False) -> Any:
-        """Check the registry (schemas, references; with `remote`, every object's md5)."""
-        from gitreg.services.validate import validate
+    def log_model_version_metadata(
+        self, version: ModelVersionResponse, metadata: dict[str, Any]
+    ) -> None:
+        from gitreg.services import models
 
-        return validate(self._reg, rev, remote)
+        metadata = names.metadata(dict(metadata))
+        models.log_metadata(self._reg, version.model_name, version.name, metadata)
 
-    # -- runs and lineage -------------------------------------------------------------------
-    def list_runs(self) -> list[Any]:
-        """Pipeline runs, oldest first (run manifests)."""
-        from gitreg.services import runs
+    def model_version_metadata(self, version: ModelVersionResponse) -> dict[str, Any]:
+        from gitreg.services import models
 
-        return runs.list_runs(self._reg)
+        return models.metadata(self._reg, version.model_name, version.name)
 
-    def get_run(self, run_id_or_prefix: str) -> Any:
-        from gitreg.services import runs
+    def _own(self, model: Model) -> Model:
+        """`model`, resolved in this client's registry unless bound to another."""
+        return model if model.is_bound else model.bind(self)
 
-        return runs.get_run(self._reg, run_id_or_prefix)
-
-    def lineage(self, name_or_id: str, version: str | None = None, model: bool = False) -> Any:
-        """What produced an artifact (or model) version and what that consumed, to the roots."""
-        from gitreg.services import runs
-
-        snap = self._reg.git.snapshot()
-        if model:
-            return runs.lineage_of_model_version(self._reg, name_or_id, version or "latest", snap)
-        rec = self._get_artifact_record(name_or_id, version)
-        return runs.lineage_of_artifact(self._reg, rec.id, snap)
-
+    # -- links ---------------------------------------------------------------------------
     def link_artifact_to_model(
         self,
-        artifact_version_id: str | UUID | ArtifactVersionResponse,
+        artifact_version_id: ArtifactRef,
         model: Model | None = None,
         is_model_artifact: bool = False,
         is_deployment_artifact: bool = False,
-    ) -> Any:
+    ) -> LinkResponse:
         """Link an artifact version to a model version (the step's model when omitted)."""
+        from gitreg.services import artifacts, links
+
         if isinstance(artifact_version_id, ArtifactVersionResponse):
-            artifact_version_id = artifact_version_id._record.id
+            art = artifact_version_id.view.meta.id
+        else:
+            found = names.normalize_id(str(artifact_version_id))
+            if found is None:
+                raise ArtifactNotFoundError(
+                    str(artifact_version_id),
+                    hint=": artifact_version_id must be a full id (artifact.id)",
+                )
+            art = found
         if model is None:
             ctx = current_step()
             if ctx is None or ctx.model is None:
-                raise GitregError(
-                    "link_artifact_to_model() needs model=Model(...) outside a step "
-                    "(or inside a step without a model)"
+                raise UsageError(
+                    "link_artifact_to_model()",
+                    "needs model=Model(...) outside a step (or inside a step without a model)",
                 )
             model = ctx.model
-        if model._client is None:
-            model._client = self
-        art = names.normalize_id(str(artifact_version_id))
-        if art is None:
-            raise ArtifactNotFoundError(
-                str(artifact_version_id),
-                hint=": artifact_version_id must be a full id (artifact.id)",
-            )
-        if model._record is None:
-            self._reg.get_artifact_version(art)  # fail before creating a model version
-        rec = model._get_or_create_model_version()
+        self._own(model)
+        if model.resolved is None:
+            artifacts.get(self._reg, art)  # fail before creating a model version
+        mv = model.ensure_version()
         kind = None
         if is_model_artifact:
             kind = LinkKind.MODEL
         elif is_deployment_artifact:
             kind = LinkKind.DEPLOYMENT
-        return self._reg.link(model.name, rec.name, art, kind)
+        return LinkResponse(links.link(self._reg, mv.model_name, mv.name, art, kind), self)
 
+    def list_links(self, model: str, version: str) -> list[LinkResponse]:
+        """The artifact versions linked to a model version, oldest first."""
+        from gitreg.services import links
 
-def _tmp_root(gitreg_dir: str) -> str:
-    path = os.path.join(gitreg_dir, "tmp")
-    os.makedirs(path, exist_ok=True)
-    return path
+        mv = self.get_model_version(model, version)
+        return [LinkResponse(lk, self) for lk in links.links(self._reg, mv.model_name, mv.name)]
 
+    def newest_linked_artifact(
+        self,
+        model: str,
+        version: str,
+        artifact: str,
+        artifact_version: str | int | None = None,
+        kind: LinkKind | None = None,
+    ) -> ArtifactVersionResponse | None:
+        """The newest version of `artifact` linked to a model version (of one `kind`)."""
+        from gitreg.services import artifacts, links
 
-def _import_type(qualified: str) -> type | None:
-    module, _, qual = qualified.rpartition(".")
-    import sys
-
-    mod = sys.modules.get(module)
-    if mod is None:
-        return None
-    obj: Any = mod
-    for part in qual.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
+        snap = self._reg.snapshot()
+        name = names.artifact_name(artifact)
+        ver = None if artifact_version is None else names.version(artifact_version)
+        found = links.newest(self._reg, model, version, name, ver, kind, snap)
+        if found is None:
             return None
-    return obj if isinstance(obj, type) else None
+        view = artifacts.get(self._reg, found.file.artifact_id, snap=snap)
+        return ArtifactVersionResponse(view, self)
+
+    # -- checks, runs and lineage -----------------------------------------------------------
+    def validate(self, rev: str | None = None, remote: bool = False) -> Report:
+        """Check the registry (schemas, references; with `remote`, every object's md5)."""
+        from gitreg.services.validate import validate
+
+        return validate(self._reg, rev, remote)
+
+    def list_runs(self) -> list[RunFile]:
+        """Pipeline runs, oldest first (run manifests)."""
+        from gitreg.services import runs
+
+        return runs.list_runs(self._reg)
+
+    def get_run(self, run_id_or_prefix: str) -> RunFile:
+        from gitreg.services import runs
+
+        return runs.get_run(self._reg, run_id_or_prefix)
+
+    def lineage(
+        self, name_or_id: str, version: str | None = None, model: bool = False
+    ) -> LineageNode:
+        """What produced an artifact (or model) version and what that consumed, to the roots."""
+        from gitreg.services import lineage
+
+        snap = self._reg.snapshot()
+        if model:
+            spec = names.version(version) if version else "latest"
+            return lineage.lineage_of_model_version(
+                self._reg, names.model_name(name_or_id), spec, snap
+            )
+        art = self.get_artifact_version(name_or_id, version)
+        return lineage.lineage_of_artifact(self._reg, art.view.meta.id, snap)

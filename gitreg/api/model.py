@@ -10,8 +10,7 @@ from gitreg.enums import LinkKind
 
 if TYPE_CHECKING:
     from gitreg.api.client import Client
-    from gitreg.api.responses import ArtifactVersionResponse
-    from gitreg.services.records import ModelVersionRecord
+    from gitreg.api.responses import ArtifactVersionResponse, ModelVersionResponse
 
 
 class Model:
@@ -47,80 +46,79 @@ class Model:
         self.ethics = ethics
         self.save_models_to_registry = save_models_to_registry
         self.model_version_id = str(model_version_id) if model_version_id else None
-        self._record: ModelVersionRecord | None = None
+        self._resolved: ModelVersionResponse | None = None
         self._client: Client | None = None
 
     @classmethod
-    def _bound(cls, record: ModelVersionRecord, client: Client) -> Model:
-        m = cls(record.model, record.name)
-        m._record = record
-        m._client = client
+    def of(cls, version: ModelVersionResponse, client: Client) -> Model:
+        """A Model bound to an existing version."""
+        m = cls(version.model_name, version.name).bind(client)
+        m._resolved = version
         return m
 
-    # -- resolution ----------------------------------------------------------------
-    def _get_client(self) -> Client:
+    def bind(self, client: Client) -> Model:
+        """Resolve this model in `client`'s registry (default: the current directory's)."""
+        self._client = client
+        return self
+
+    @property
+    def is_bound(self) -> bool:
+        return self._client is not None
+
+    @property
+    def client(self) -> Client:
         if self._client is None:
             from gitreg.api.context import active_client
 
             self._client = active_client()
         return self._client
 
-    def _get_or_create_model_version(self) -> ModelVersionRecord:
-        if self._record is None:
-            client = self._get_client()
-            reg = client._registry()
-            reg.ensure_initialized()
-            self._record = reg.ensure_model_version(
+    # -- resolution ----------------------------------------------------------------
+    @property
+    def resolved(self) -> ModelVersionResponse | None:
+        """The version this model stands for, once a call has resolved or created it."""
+        return self._resolved
+
+    def ensure_version(self) -> ModelVersionResponse:
+        """The version this model stands for, created if ZenML's rules say so (a new number
+        for `version=None`, a new name once); numbers, 'latest' and stages only fetch."""
+        if self._resolved is None:
+            self._resolved = self.client.create_model_version(
                 self.name, self.version, description=self.description, tags=self.tags
             )
             if self.version is None:
-                self.version = self._record.name
-        return self._record
+                self.version = self._resolved.name
+        return self._resolved
 
-    def _get_model_version(self) -> ModelVersionRecord:
-        """Fetch without creating (numbers, 'latest', stages, existing names)."""
-        if self._record is None:
-            self._record = self._get_client()._registry().get_model_version(self.name, self.version)
-        return self._record
-
-    def _refresh(self) -> ModelVersionRecord:
-        rec = self._get_model_version()
-        self._record = self._get_client()._registry().get_model_version(self.name, rec.name)
-        return self._record
+    def get_version(self) -> ModelVersionResponse:
+        """The version this model stands for, fetched without creating it."""
+        if self._resolved is None:
+            self._resolved = self.client.get_model_version(self.name, self.version)
+        return self._resolved
 
     @property
     def id(self) -> UUID:
-        return UUID(self._get_model_version().id)
+        return self.get_version().id
 
     @property
     def number(self) -> int:
-        return self._get_model_version().number
+        return self.get_version().number
 
     @property
     def stage(self) -> str | None:
-        return self._refresh().stage
+        fresh = self.client.get_model_version(self.name, self.get_version().name)
+        return fresh.stage
 
     @property
     def model_version(self) -> str:
-        return self._get_model_version().name
+        return self.get_version().name
 
     # -- artifacts -----------------------------------------------------------------
     def _linked(
         self, name: str, version: str | None, kind: LinkKind | None
     ) -> ArtifactVersionResponse | None:
-        client = self._get_client()
-        rec = self._get_model_version()
-        name = names.artifact_name(name)
-        links = [
-            link
-            for link in client._registry().links(self.name, rec.name, artifact=name)
-            if (version is None or link.version == str(version))
-            and (kind is None or link.kind is kind)
-        ]
-        if not links:
-            return None
-        newest = max(links, key=lambda link: (link.seq, link.created))
-        return client.get_artifact_version(newest.artifact_id)
+        mv = self.get_version()
+        return self.client.newest_linked_artifact(mv.model_name, mv.name, name, version, kind)
 
     def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersionResponse | None:
         """The artifact version named `name` linked to this model version (newest if several)."""
@@ -156,22 +154,20 @@ class Model:
     # -- metadata and stages -------------------------------------------------------------
     def log_metadata(self, metadata: dict[str, Any]) -> None:
         metadata = names.metadata(dict(metadata))
-        rec = self._get_or_create_model_version()
-        self._get_client()._registry().log_model_metadata(self.name, rec.name, dict(metadata))
+        self.client.log_model_version_metadata(self.ensure_version(), metadata)
 
     @property
     def run_metadata(self) -> dict[str, Any]:
-        rec = self._get_model_version()
-        return self._get_client()._registry().model_metadata(self.name, rec.name)
+        return self.get_version().run_metadata
 
     def set_stage(self, stage: str, force: bool = False) -> str | None:
         """Put this version in `stage`; returns the version archived by `force`, if any."""
-        from gitreg.services.registry import check_stage
+        from gitreg.services.models import check_stage
 
         stage_name = check_stage(self.name, stage)  # before a version is created for it
-        rec = self._get_or_create_model_version()
-        registry = self._get_client()._registry()
-        return registry.set_stage(self.name, rec.name, stage_name, force)  # type: ignore[no-any-return]
+        mv = self.ensure_version()
+        archived = self.client.set_model_version_stage(self.name, mv.name, stage_name, force)
+        return archived
 
     def __repr__(self) -> str:
         return f"Model(name={self.name!r}, version={self.version!r})"

@@ -1,4 +1,5 @@
-"""What the API returns: artifact and model versions (ZenML's response shapes)."""
+"""What the API returns: artifact versions, models, model versions and links (ZenML's
+response shapes), each wrapping the manifest the services read."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from gitreg.enums import ArtifactType
+from gitreg.enums import ArtifactType, LinkKind
 
 if TYPE_CHECKING:
     from gitreg.api.client import Client
     from gitreg.api.model import Model
-    from gitreg.services.records import ArtifactVersionRecord, ModelRecord, ModelVersionRecord
+    from gitreg.manifest.schema import ModelEntity, ModelVersionFile
+    from gitreg.services.views import ArtifactVersion, Link, ModelVersion
 
 
 def _ts(value: str) -> datetime:
@@ -21,122 +23,120 @@ def _ts(value: str) -> datetime:
 class ArtifactVersionResponse:
     """One saved artifact version; `.load()` returns the object."""
 
-    def __init__(self, record: ArtifactVersionRecord, client: Client) -> None:
-        self._record = record
+    def __init__(self, view: ArtifactVersion, client: Client) -> None:
+        self._view = view
         self._client = client
 
-    id = property(lambda self: UUID(self._record.id))
-    name = property(lambda self: self._record.name)
-    version = property(lambda self: self._record.version)
-    md5 = property(lambda self: self._record.md5)
-    size = property(lambda self: self._record.size)
-    nfiles = property(lambda self: self._record.nfiles)
-    data_type = property(lambda self: self._record.data_type)
-    materializer = property(lambda self: self._record.materializer)
-    tags = property(lambda self: list(self._record.tags))
-    user_metadata = property(lambda self: dict(self._record.user_metadata))
-    producer = property(lambda self: self._record.producer)
-    manifest_path = property(lambda self: self._record.path)
+    @property
+    def view(self) -> ArtifactVersion:
+        """The manifest behind this response, and its path on the registry branch."""
+        return self._view
+
+    id = property(lambda self: UUID(self._view.meta.id))
+    name = property(lambda self: self._view.meta.name)
+    version = property(lambda self: self._view.meta.version)
+    md5 = property(lambda self: self._view.out.md5)
+    size = property(lambda self: self._view.out.size)
+    nfiles = property(lambda self: self._view.out.nfiles)
+    data_type = property(lambda self: self._view.meta.data_type)
+    materializer = property(lambda self: self._view.meta.materializer)
+    tags = property(lambda self: list(self._view.meta.tags))
+    user_metadata = property(lambda self: dict(self._view.meta.user_metadata))
+    producer = property(lambda self: self._view.meta.producer)
+    manifest_path = property(lambda self: self._view.path)
+    data_path = property(lambda self: self._view.data_path, doc="`dvc get REPO PATH` takes it")
 
     @property
     def type(self) -> ArtifactType:
-        return self._record.type
+        return self._view.meta.type
 
     @property
     def created(self) -> datetime:
-        return _ts(self._record.created)
+        return _ts(self._view.meta.created)
 
     @property
     def run_metadata(self) -> dict[str, Any]:
         """Metadata saved with the version, then logged later (latest value per key)."""
-        from gitreg.services import runs
-
-        return runs.artifact_metadata(self._client._registry(), self._record)
+        return self._client.artifact_metadata(self)
 
     @property
     def uri(self) -> str:
         """Where the bytes live in the DVC remote."""
-        remote = self._client._registry().data().remote.url.rstrip("/")
-        md5 = self._record.md5
-        return f"{remote}/files/md5/{md5[:2]}/{md5[2:]}"
-
-    @property
-    def data_path(self) -> str:
-        """The path `dvc get REPO PATH --rev BRANCH` takes."""
-        return self._record.data_path
+        return self._client.artifact_uri(self)
 
     def load(self) -> Any:
-        return self._client._load_record(self._record)
+        return self._client.load_artifact_version(self)
 
     def read(self) -> Any:
         return self.load()
 
     def to_dict(self) -> dict[str, Any]:
-        r = self._record
         return {
-            "id": r.id,
-            "name": r.name,
-            "version": r.version,
-            "type": r.type.value,
-            "data_type": r.data_type,
-            "materializer": r.materializer,
-            "md5": r.md5,
-            "size": r.size,
-            "nfiles": r.nfiles,
-            "created": r.created,
-            "tags": list(r.tags),
-            "user_metadata": dict(r.user_metadata),
+            "id": str(self.id),
+            "name": self.name,
+            "version": self.version,
+            "type": self.type.value,
+            "data_type": self.data_type,
+            "materializer": self.materializer,
+            "md5": self.md5,
+            "size": self.size,
+            "nfiles": self.nfiles,
+            "created": self._view.meta.created,
+            "tags": self.tags,
+            "user_metadata": self.user_metadata,
             "run_metadata": self.run_metadata,
             "uri": self.uri,
-            "data_path": r.data_path,
+            "data_path": self.data_path,
         }
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ArtifactVersionResponse) and other._record.id == self._record.id
+        return (
+            isinstance(other, ArtifactVersionResponse) and other._view.meta.id == self._view.meta.id
+        )
 
     def __hash__(self) -> int:
-        return hash(self._record.id)
+        return hash(self._view.meta.id)
 
     def __repr__(self) -> str:
-        return f"ArtifactVersionResponse(name={self.name!r}, version={self.version!r}, id={self._record.id[:8]})"
+        return f"ArtifactVersionResponse(name={self.name!r}, version={self.version!r}, id={self._view.meta.id[:8]})"
 
 
 class ModelResponse:
     """A registered model (all of its versions)."""
 
-    def __init__(self, record: ModelRecord, client: Client) -> None:
-        self._record = record
+    def __init__(self, entity: ModelEntity, client: Client) -> None:
+        self._entity = entity
         self._client = client
 
-    id = property(lambda self: UUID(self._record.id))
-    name = property(lambda self: self._record.name)
-    description = property(lambda self: self._record.description)
-    tags = property(lambda self: list(self._record.tags))
-    stages = property(lambda self: dict(self._record.stages))
+    id = property(lambda self: UUID(self._entity.id))
+    name = property(lambda self: self._entity.name)
+    description = property(lambda self: self._entity.description)
+    tags = property(lambda self: list(self._entity.tags))
+    stages = property(lambda self: dict(self._entity.stages))
+    version_count = property(lambda self: self._entity.count)
 
     @property
     def created(self) -> datetime:
-        return _ts(self._record.created)
+        return _ts(self._entity.created)
 
     @property
     def latest_version_name(self) -> str | None:
-        return self._record.latest
+        return self._entity.latest.name if self._entity.latest else None
 
     @property
     def versions(self) -> list[ModelVersionResponse]:
         return self._client.list_model_versions(self.name)
 
     def to_dict(self) -> dict[str, Any]:
-        r = self._record
         return {
-            "id": r.id,
-            "name": r.name,
-            "description": r.description,
-            "tags": list(r.tags),
-            "versions": r.count,
-            "latest": r.latest,
-            "stages": dict(r.stages),
-            "created": r.created,
+            "id": str(self.id),
+            "name": self.name,
+            "description": self.description,
+            "tags": self.tags,
+            "versions": self.version_count,
+            "latest": self.latest_version_name,
+            "stages": self.stages,
+            "created": self._entity.created,
         }
 
     def __repr__(self) -> str:
@@ -155,7 +155,7 @@ class ModelVersionResponse:
 
     def __init__(
         self,
-        record: ModelVersionRecord | None,
+        view: ModelVersion | None,
         client: Client,
         *,
         model: str | None = None,
@@ -163,43 +163,53 @@ class ModelVersionResponse:
         number: int | None = None,
         stage: str | None = None,
     ) -> None:
-        self._loaded = record
+        self._loaded = view
         self._client = client
-        self._model = record.model if record else model
-        self._name = record.name if record else name
-        self._number = record.number if record else number
-        self._stage = record.stage if record else stage
+        self._model: str = view.file.model if view else model  # type: ignore[assignment]
+        self._name: str = view.file.name if view else name  # type: ignore[assignment]
+        self._number = view.file.number if view else number
+        self._stage = view.stage if view else stage
 
     @property
-    def _record(self) -> ModelVersionRecord:
+    def view(self) -> ModelVersion:
+        """The manifest behind this response (read on first use), with its stage and path."""
         if self._loaded is None:
-            self._loaded = self._client._registry().get_model_version(self._model, self._name)
+            self._loaded = self._client.get_model_version(self._model, self._name).view
         return self._loaded
 
-    id = property(lambda self: UUID(self._record.id))
+    @property
+    def _file(self) -> ModelVersionFile:
+        return self.view.file
+
+    id = property(lambda self: UUID(self._file.id))
     name = property(lambda self: self._name)
     number = property(lambda self: self._number)
     stage = property(lambda self: self._stage)
-    description = property(lambda self: self._record.description)
-    tags = property(lambda self: list(self._record.tags))
+    description = property(lambda self: self._file.description)
+    tags = property(lambda self: list(self._file.tags))
     model_name = property(lambda self: self._model)
 
     @property
     def created(self) -> datetime:
-        return _ts(self._record.created)
+        return _ts(self._file.created)
 
     @property
     def model(self) -> ModelResponse:
-        return self._client.get_model(self._record.model)
+        return self._client.get_model(self._model)
 
     def to_model_class(self) -> Model:
         from gitreg.api.model import Model
 
-        return Model._bound(self._record, self._client)
+        return Model.of(self, self._client)
 
     @property
     def run_metadata(self) -> dict[str, Any]:
-        return self._client._registry().model_metadata(self._record.model, self._record.name)
+        return self._client.model_version_metadata(self)
+
+    @property
+    def links(self) -> list[LinkResponse]:
+        """The artifact versions linked to this version, oldest first."""
+        return self._client.list_links(self._model, self._name)
 
     def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersionResponse | None:
         return self.to_model_class().get_artifact(name, version)
@@ -226,17 +236,59 @@ class ModelVersionResponse:
         self.to_model_class().set_stage(stage, force)
 
     def to_dict(self) -> dict[str, Any]:
-        r = self._record
         return {
-            "id": r.id,
-            "model": r.model,
-            "name": r.name,
-            "number": r.number,
-            "stage": r.stage,
-            "description": r.description,
-            "tags": list(r.tags),
-            "created": r.created,
+            "id": str(self.id),
+            "model": self._model,
+            "name": self._name,
+            "number": self._number,
+            "stage": self._stage,
+            "description": self.description,
+            "tags": self.tags,
+            "created": self._file.created,
         }
 
     def __repr__(self) -> str:
         return f"ModelVersionResponse(model={self.model_name!r}, name={self.name!r}, number={self.number})"
+
+
+class LinkResponse:
+    """One artifact version linked to one model version."""
+
+    def __init__(self, view: Link, client: Client) -> None:
+        self._view = view
+        self._client = client
+
+    model_name = property(lambda self: self._view.model)
+    model_version = property(lambda self: self._view.model_version)
+    artifact = property(lambda self: self._view.file.artifact, doc="the artifact's name")
+    version = property(lambda self: self._view.file.version, doc="the artifact's version")
+    artifact_id = property(lambda self: UUID(self._view.file.artifact_id))
+
+    @property
+    def kind(self) -> LinkKind:
+        return self._view.file.kind
+
+    @property
+    def created(self) -> datetime:
+        return _ts(self._view.file.created)
+
+    @property
+    def artifact_version(self) -> ArtifactVersionResponse:
+        return self._client.get_artifact_version(self._view.file.artifact_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model_name,
+            "model_version": self.model_version,
+            "artifact": self.artifact,
+            "version": self.version,
+            "artifact_id": str(self.artifact_id),
+            "kind": self.kind.value,
+            "created": self._view.file.created,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"LinkResponse({self.artifact}@{self.version} -> "
+            f"{self.model_name}@{self.model_version}, {self.kind.value})"
+        )

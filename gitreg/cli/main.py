@@ -33,6 +33,10 @@ def _client(ctx: click.Context) -> Any:
     return Client(obj.get("repo"), obj.get("branch"))
 
 
+def _when(t: Any) -> str:
+    return str(t.isoformat(timespec="seconds")).replace("+00:00", "")
+
+
 def _split_ref(ref: str) -> tuple[str, str | None]:
     name, sep, version = ref.partition("@")
     return name, (version if sep else None)
@@ -145,7 +149,7 @@ def artifacts_cmd(
         ["name", "version", "type", "data type", "size", "created", "id"],
         [
             (a.name, a.version, a.type.value, a.data_type, output.human_size(a.size),
-             a._record.created[:19], a._record.id[:8])
+             _when(a.created), str(a.id)[:8])
             for a in rows
         ],
     )  # fmt: skip
@@ -178,19 +182,11 @@ def artifact_show(ctx: click.Context, ref: str, as_json: bool) -> None:
 @click.pass_context
 def artifact_get(ctx: click.Context, ref: str, out: str, as_json: bool) -> None:
     """Write an artifact version's stored bytes (a file or a folder) to PATH."""
-    import os
-
-    from gitreg.stores.data import StoredObject
-
     name, version = _split_ref(ref)
     client = _client(ctx)
     a = client.get_artifact_version(name, version)
-    if os.path.exists(out) and not (os.path.isdir(out) and not os.listdir(out)):
-        from gitreg.errors import GitregError
-
-        raise GitregError(f"{out} already exists: choose a new path or remove it first")
     with output.Progress(f"{a.name}@{a.version}", a.size) as progress:
-        client._registry().data().checkout(StoredObject(a.md5, a.size, a.nfiles), out, progress)
+        client.export_artifact_version(a, out, progress)
     if as_json:
         output.emit_json({**a.to_dict(), "path": out})
     else:
@@ -210,8 +206,8 @@ def models_cmd(ctx: click.Context, as_json: bool) -> None:
         None,
         ["name", "versions", "latest", "stages", "created"],
         [
-            (m.name, m._record.count, m.latest_version_name,
-             ", ".join(f"{v}: {s}" for v, s in m.stages.items()), m._record.created[:19])
+            (m.name, m.version_count, m.latest_version_name,
+             ", ".join(f"{v}: {s}" for v, s in m.stages.items()), _when(m.created))
             for m in rows
         ],
     )  # fmt: skip
@@ -239,25 +235,17 @@ def model_show(ctx: click.Context, ref: str, as_json: bool) -> None:
         output.table(
             f"model {m.name}",
             ["number", "version", "stage", "created"],
-            [(v.number, v.name, v.stage, v._record.created[:19]) for v in versions],
+            [(v.number, v.name, v.stage, _when(v.created)) for v in versions],
         )
         return
     v = client.get_model_version(name, version)
-    links = client._registry().links(v.model_name, v.name)
+    links = v.links
     if as_json:
         output.emit_json(
             {
                 **v.to_dict(),
                 "metadata": v.run_metadata,
-                "links": [
-                    {
-                        "artifact": lk.artifact,
-                        "version": lk.version,
-                        "id": lk.artifact_id,
-                        "kind": lk.kind.value,
-                    }
-                    for lk in links
-                ],
+                "links": [lk.to_dict() for lk in links],
             }
         )
         return
@@ -265,7 +253,7 @@ def model_show(ctx: click.Context, ref: str, as_json: bool) -> None:
     output.table(
         "linked artifacts",
         ["artifact", "version", "kind", "id"],
-        [(lk.artifact, lk.version, lk.kind.value, lk.artifact_id[:8]) for lk in links],
+        [(lk.artifact, lk.version, lk.kind.value, str(lk.artifact_id)[:8]) for lk in links],
     )
 
 
@@ -299,13 +287,11 @@ def link(
         is_deployment_artifact=kind == "deployment",
     )
     if as_json:
-        output.emit_json(
-            {"model": rec.model, "model_version": rec.model_version, "artifact": rec.artifact,
-             "version": rec.version, "artifact_id": rec.artifact_id, "kind": rec.kind.value}
-        )  # fmt: skip
+        output.emit_json(rec.to_dict())
     else:
         output.line(
-            f"Linked {rec.artifact}@{rec.version} to {rec.model}@{rec.model_version} as {rec.kind.value}"
+            f"Linked {rec.artifact}@{rec.version} to {rec.model_name}@{rec.model_version} "
+            f"as {rec.kind.value}"
         )
 
 
@@ -327,7 +313,7 @@ def lineage(ctx: click.Context, ref: str, is_model: bool, fmt: str) -> None:
     name, version = _split_ref(ref)
     node = _client(ctx).lineage(name, version, model=is_model)
     if fmt == "mermaid":
-        from gitreg.services.runs import to_mermaid
+        from gitreg.services.lineage import to_mermaid
 
         output.line("```mermaid\n" + to_mermaid(node) + "```")
     elif fmt == "json":
@@ -432,10 +418,7 @@ def demo(ctx: click.Context, directory: str | None) -> None:
     output.table(
         "artifact versions",
         ["name", "version", "type", "data type", "id"],
-        [
-            (a.name, a.version, a.type.value, a.data_type, a._record.id[:8])
-            for a in result.artifacts
-        ],
+        [(a.name, a.version, a.type.value, a.data_type, str(a.id)[:8]) for a in result.artifacts],
     )
     for mv in result.model_versions:
         links = result.links[(mv.model_name, mv.name)]

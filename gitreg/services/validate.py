@@ -88,10 +88,11 @@ def validate(
         return Report(None, 0, 0, 0, [Problem(reg.git.ref, "the registry branch does not exist")])
     for path, sha in snap.walk_files():
         files += 1
-        rule = next((cls for pat, cls in _RULES if pat.fullmatch(path)), False)
-        if rule is False:
+        matched = [cls for pat, cls in _RULES if pat.fullmatch(path)]
+        if not matched:
             problems.append(Problem(path, "unexpected file on the registry branch"))
             continue
+        rule = matched[0]
         try:
             if rule is None:
                 try:
@@ -101,7 +102,7 @@ def validate(
                 _check_plain(path, data)
                 parsed[path] = None
             else:
-                parsed[path] = reg._load_sha(snap, rule, path, sha)  # type: ignore[arg-type]
+                parsed[path] = reg.load_sha(snap, rule, path, sha)
         except ManifestError as e:
             problems.append(Problem(e.path, _strip_hint(str(e), e), e.line))
     if layout.CONFIG not in parsed:

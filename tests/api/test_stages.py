@@ -145,17 +145,15 @@ def test_pipeline_with_stage_model_links_to_the_stage_holder(versions: list[str]
     Model("staged", 2).set_stage("production")
     inference()
     art = Client().get_artifact_version("inference::predict::output")
-    links = Client()._registry().links("staged", "2")
-    assert [lk.artifact_id for lk in links] == [art._record.id]
+    links = Client().list_links("staged", "2")
+    assert [str(lk.artifact_id) for lk in links] == [str(art.id)]
     assert [v.name for v in Client().list_model_versions("staged")] == ["1", "2", "3"]
     assert Client().list_runs()[-1].model == "staged@2"
 
     Model("staged", 3).set_stage("production", force=True)
     inference()
     newest = Client().get_artifact_version("inference::predict::output")
-    assert [lk.artifact_id for lk in Client()._registry().links("staged", "3")] == [
-        newest._record.id
-    ]
+    assert [str(lk.artifact_id) for lk in Client().list_links("staged", "3")] == [str(newest.id)]
 
 
 # --------------------------------------------------------------------------- CLI

@@ -42,10 +42,8 @@ def _reset_module_state() -> None:
 
 def links_of(model: str, version: str) -> dict[str, tuple[str, LinkKind]]:
     """artifact name@version -> (artifact id, link kind) of one model version."""
-    reg = Client()._registry()
-    return {
-        f"{lk.artifact}@{lk.version}": (lk.artifact_id, lk.kind) for lk in reg.links(model, version)
-    }
+    links = Client().list_links(model, version)
+    return {f"{lk.artifact}@{lk.version}": (str(lk.artifact_id), lk.kind) for lk in links}
 
 
 def linked_ids(model: str, version: str) -> set[str]:
@@ -430,7 +428,7 @@ def test_decorators_with_arguments_name_model_and_cache(repo: Path) -> None:
     assert [s.name for s in run.steps] == ["renamed_step"]
     assert [s.status for s in run.steps] == ["completed"]  # not "cached"
     assert version_names("decorated") == ["1", "2"]
-    assert linked_ids("decorated", "2") == {versions[1]._record.id}
+    assert linked_ids("decorated", "2") == {str(versions[1].id)}
 
 
 def test_step_outside_a_pipeline_is_a_one_step_run(repo: Path) -> None:
@@ -442,7 +440,7 @@ def test_step_outside_a_pipeline_is_a_one_step_run(repo: Path) -> None:
     assert [s.name for s in run.steps] == ["total"]
     art = Client().get_artifact_version("total::total::output")
     assert art.load() == 9
-    assert run.steps[0].outputs == {"output": art._record.id}
+    assert run.steps[0].outputs == {"output": str(art.id)}
     assert run.steps[0].parameters == {"data": [4, 5]}
 
 
@@ -450,7 +448,7 @@ def test_step_with_model_outside_a_pipeline_links_its_output(repo: Path) -> None
     assert own_model_step() == "own"
     art = Client().get_artifact_version("own_model_step::own_model_step::output")
     assert version_names("step_model") == ["1"]
-    assert linked_ids("step_model", "1") == {art._record.id}
+    assert linked_ids("step_model", "1") == {str(art.id)}
     own_model_step()
     assert version_names("step_model") == ["1", "2"]  # each call is a run: a new version
 
@@ -550,7 +548,7 @@ def test_unversioned_model_makes_one_version_per_run_shared_by_steps(repo: Path)
     c = Client()
     a1 = c.get_artifact_version("shared_model_pipeline::produce_a::output")
     b1 = c.get_artifact_version("shared_model_pipeline::produce_b::output")
-    assert linked_ids("shared", "1") == {a1._record.id, b1._record.id}
+    assert linked_ids("shared", "1") == {str(a1.id), str(b1.id)}
     assert last_run().model == "shared@1"
     assert {s.model for s in last_run().steps} == {"shared@1"}
 
@@ -559,8 +557,8 @@ def test_unversioned_model_makes_one_version_per_run_shared_by_steps(repo: Path)
     a2 = c.get_artifact_version("shared_model_pipeline::produce_a::output")
     b2 = c.get_artifact_version("shared_model_pipeline::produce_b::output")
     assert a2.version == "2"
-    assert linked_ids("shared", "2") == {a2._record.id, b2._record.id}
-    assert linked_ids("shared", "1") == {a1._record.id, b1._record.id}  # untouched
+    assert linked_ids("shared", "2") == {str(a2.id), str(b2.id)}
+    assert linked_ids("shared", "1") == {str(a1.id), str(b1.id)}  # untouched
     assert last_run().model == "shared@2"
 
 
@@ -570,7 +568,7 @@ def test_named_model_version_is_created_once_and_reused(repo: Path) -> None:
     assert version_names("named") == ["v1"]
     arts = Client().list_artifact_versions("named_version_pipeline::produce_a::output")
     assert len(arts) == 2
-    assert linked_ids("named", "v1") == {a._record.id for a in arts}
+    assert linked_ids("named", "v1") == {str(a.id) for a in arts}
 
 
 @pytest.mark.parametrize("spec", [7, "7", "latest", "production", "staging"])
@@ -612,8 +610,8 @@ def test_step_model_overrides_pipeline_model_for_that_step_only(repo: Path) -> N
     c = Client()
     own = c.get_artifact_version("override_pipeline::own_model_step::output")
     pipe = c.get_artifact_version("override_pipeline::pipeline_model_step::output")
-    assert linked_ids("step_model", "1") == {own._record.id}
-    assert linked_ids("pipe_model", "1") == {pipe._record.id}
+    assert linked_ids("step_model", "1") == {str(own.id)}
+    assert linked_ids("pipe_model", "1") == {str(pipe.id)}
     steps = {s.name: s.model for s in last_run().steps}
     assert steps == {"own_model_step": "step_model@1", "pipeline_model_step": "pipe_model@1"}
 
@@ -679,7 +677,7 @@ def test_sklearn_estimator_output_is_a_model_link(repo: Path) -> None:
     sklearn_step()
     art = Client().get_artifact_version("sklearn_step::sklearn_step::output")
     assert art.type is ArtifactType.MODEL
-    assert links_of("skl", "1") == {f"{art.name}@1": (art._record.id, LinkKind.MODEL)}
+    assert links_of("skl", "1") == {f"{art.name}@1": (str(art.id), LinkKind.MODEL)}
     assert type(art.load()).__name__ == "DummyClassifier"
 
 
@@ -690,12 +688,12 @@ def test_inputs_are_recorded_but_not_linked(repo: Path) -> None:
     fitted = c.get_artifact_version("inputs_pipeline::fit_on::output")
     report = c.get_artifact_version("inputs_pipeline::report_on::output")
     steps = {s.name: s for s in last_run().steps}
-    assert steps["fit_on"].inputs == {"features": features._record.id}
-    assert steps["report_on"].inputs == {"features": features._record.id}
+    assert steps["fit_on"].inputs == {"features": str(features.id)}
+    assert steps["report_on"].inputs == {"features": str(features.id)}
     assert steps["fit_on"].parameters == {}
-    assert linked_ids("producer_model", "1") == {features._record.id}
-    assert linked_ids("consumer_model", "1") == {fitted._record.id}  # its input is not linked
-    assert report._record.id not in all_linked_ids()  # a step without a model links nothing
+    assert linked_ids("producer_model", "1") == {str(features.id)}
+    assert linked_ids("consumer_model", "1") == {str(fitted.id)}  # its input is not linked
+    assert str(report.id) not in all_linked_ids()  # a step without a model links nothing
     assert steps["report_on"].model is None
 
 
@@ -703,10 +701,10 @@ def test_external_artifact_input_is_recorded_not_linked(repo: Path) -> None:
     existing = save_artifact([9, 9], name="external_data")
     fit_on(existing)
     entry = last_run().steps[0]
-    assert entry.inputs == {"features": existing._record.id}
+    assert entry.inputs == {"features": str(existing.id)}
     out = Client().get_artifact_version("fit_on::fit_on::output")
     assert out.load() == 2  # the step got the loaded object
-    assert linked_ids("consumer_model", "1") == {out._record.id}
+    assert linked_ids("consumer_model", "1") == {str(out.id)}
 
 
 def test_failing_step_fails_the_run_and_keeps_saved_artifacts(repo: Path) -> None:
@@ -761,7 +759,7 @@ def test_step_context_model_is_this_runs_new_version(repo: Path) -> None:
     assert SEEN["numbers"] == [2]
     assert version_names("numbered") == ["1", "2"]
     out = Client().get_artifact_version("model_number_pipeline::model_number_step::output")
-    assert linked_ids("numbered", "2") == {out._record.id}
+    assert linked_ids("numbered", "2") == {str(out.id)}
     assert linked_ids("numbered", "1") == set()
 
 

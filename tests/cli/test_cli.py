@@ -659,7 +659,7 @@ def test_model_show_version_lists_links(
     links = {(lk["artifact"], lk["version"]): lk for lk in data["links"]}
     assert set(links) == {("weights", "1"), ("dataset", "2024-01")}
     assert links[("weights", "1")]["kind"] == "model"
-    assert links[("weights", "1")]["id"] == str(populated["file_v1"].id)
+    assert links[("weights", "1")]["artifact_id"] == str(populated["file_v1"].id)
     assert links[("dataset", "2024-01")]["kind"] == "data"
     assert data["metadata"] == {}
     # by number and by 'latest' too
@@ -705,6 +705,7 @@ def test_link_text_and_effect(runner: CliRunner, populated: dict[str, Any], repo
 
 def test_link_json(runner: CliRunner, populated: dict[str, Any], repo: Path) -> None:
     data = as_json(invoke(runner, repo, "link", "weights@2", "clf@1.0.0", "--json"))
+    assert data.pop("created").endswith("Z")
     assert data == {
         "model": "clf",
         "model_version": "1.0.0",

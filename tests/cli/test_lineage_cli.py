@@ -206,7 +206,7 @@ def test_lineage_json_is_parseable(cli_runner: CliRunner, ran: Any) -> None:
     art = Client().get_artifact_version("clf_model")
     assert doc["kind"] == "artifact"
     assert doc["label"] == "clf_model@1"
-    assert doc["id"] == art._record.id
+    assert doc["id"] == str(art.id)
     (fit_node,) = doc["children"]
     assert fit_node["kind"] == "step"
     assert fit_node["id"] == {s.name: s.id for s in ran.steps}["fit"]

@@ -65,7 +65,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[type, str, An
         m.set_stage("production")
         client.link_artifact_to_model(client.get_artifact_version("dir-art").id, m)
         log_metadata({"acc": 0.9}, model_name="corpus-model", model_version="named")
-        reg = client._registry()
+        reg = client.registry
         snap = reg.git.snapshot()
         out = []
         for path, sha in snap.walk_files():

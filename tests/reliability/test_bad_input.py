@@ -501,7 +501,7 @@ def _save_then_read_fresh(client: Client, repo: Path, metadata: dict[str, Any]) 
         return metadata  # refusing it up front is fine
     fresh = Client(repo)
     got = fresh.get_artifact_version("meta", art.version).run_metadata
-    got = fresh._registry().get_artifact_version("meta", art.version).user_metadata
+    got = fresh.get_artifact_version("meta", art.version).user_metadata
     report = fresh.validate()
     assert report.ok, [str(p) for p in report.problems]
     return got

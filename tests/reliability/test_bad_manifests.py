@@ -145,8 +145,10 @@ def _listing(client: Client, target: str) -> tuple[Any, Any]:
         # the public listing reads only names and numbers (fields load lazily), so the bad
         # file does not show there; the service-level listing reads every version.yaml
         assert [v.name for v in client.list_model_versions("m")] == ["v1"]
-        return [v.name for v in client._registry().list_model_versions("m")], []
-    links = client._registry().links("m", "v1")
+        from gitreg.services import models
+
+        return [mv.file.name for mv in models.list_versions(client.registry, "m")], []
+    links = client.list_links("m", "v1")
     return sorted(link.version for link in links), ["1", "3"]
 
 

@@ -28,7 +28,7 @@ from gitreg.materializers import registry
 k, go, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 client = Client()
 registry.for_object("warm up")  # imports done before the start line
-client._registry().data()
+client.registry.data()
 model = Model("conc-model", "v1")
 print("ready", flush=True)
 while not os.path.exists(go):
@@ -66,7 +66,7 @@ while True:
         k = len(versions)
         if sorted(versions) != list(range(1, k + 1)):
             fail(f"versions not 1..{k}: {sorted(versions)}")
-        if [a._record.seq for a in arts] != list(range(1, k + 1)):
+        if [a.view.meta.seq for a in arts] != list(range(1, k + 1)):
             fail("seq not 1..k")
         if k < last_k:
             fail(f"went back from {last_k} to {k} versions")
@@ -162,9 +162,9 @@ def test_eight_writers_and_two_readers_lose_nothing(tmp_path: Path, reliability_
     for version, art_id, content in results:
         assert str(listed[version].id) == art_id
         assert listed[version].load() == content
-    links = fresh._registry().links("conc-model", "v1")
+    links = fresh.list_links("conc-model", "v1")
     assert len(links) == total
-    assert {link.artifact_id for link in links} == {i for _, i, _ in results}
+    assert {str(link.artifact_id) for link in links} == {i for _, i, _ in results}
     assert [v.name for v in fresh.list_model_versions("conc-model")] == ["v1"]
 
     # readers saw only consistent states and never an exception

@@ -80,7 +80,7 @@ def reg(tmp_path: Path) -> Registry:
     for name, value in [*values.items(), ("file", big), ("folder", folder)]:
         art = client.save_artifact(value, name)
         assert art.version == "1"
-        md5[name] = art._record.md5
+        md5[name] = art.md5
         expected[name] = _folder_digest(folder) if name == "folder" else digest(value)
     assert md5["folder"].endswith(".dir")
     r = Registry(repo, remote, client, md5, expected, tmp_path)

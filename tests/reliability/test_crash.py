@@ -128,8 +128,8 @@ def _check_after_kill(
     for art_id, (md5, _, _) in new_saved.items():
         assert digest(client.load_artifact(art_id)) == md5, f"{where}: wrong bytes for {art_id}"
     for art_id, model, version in linked:
-        links = client._registry().links(model, version)
-        assert art_id in {link.artifact_id for link in links}, f"{where}: link {art_id} lost"
+        links = client.list_links(model, version)
+        assert art_id in {str(link.artifact_id) for link in links}, f"{where}: link {art_id} lost"
 
     # no partial object in the remote (or the cache) under an object's name
     for checker in checkers:

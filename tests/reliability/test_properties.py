@@ -304,7 +304,7 @@ def test_artifact_version_numbering(shared_client: Client, ops: list, reliabilit
         assert autos == [str(n) for n in range(1, len(autos) + 1)]
     listed = client.list_artifact_versions(name)
     assert [a.version for a in listed] == [v for v, _ in created]  # creation order
-    assert [a._record.seq for a in listed] == list(range(1, len(created) + 1))
+    assert [a.view.meta.seq for a in listed] == list(range(1, len(created) + 1))
     assert client.get_artifact_version(name).version == created[-1][0]  # latest = last created
     assert client.load_artifact(name) == created[-1][1]
 

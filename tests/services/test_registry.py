@@ -396,7 +396,7 @@ def test_numbers_and_stage_names_only_fetch(client: Client, repo: Path) -> None:
 def test_link_outside_a_step_creates_the_model_and_named_version(repo: Path) -> None:
     art = save_artifact([1, 2], "features")
     link = link_artifact_to_model(art.id, model=Model("forecaster", version="2024-q1"))
-    assert (link.model, link.model_version, link.artifact, link.version) == (
+    assert (link.model_name, link.model_version, link.artifact, link.version) == (
         "forecaster",
         "2024-q1",
         "features",
@@ -432,7 +432,7 @@ def test_link_kind_follows_the_artifact_type(repo: Path) -> None:
     link_artifact_to_model(forced.id, model=m, is_model_artifact=True)
     assert model_art.type is ArtifactType.MODEL and service.type is ArtifactType.SERVICE
 
-    kinds = {link.artifact: link.kind.value for link in Client()._registry().links("kinds", "v1")}
+    kinds = {link.artifact: link.kind.value for link in Client().list_links("kinds", "v1")}
     assert kinds == {
         "train-data": "data",
         "weights": "model",
@@ -519,7 +519,7 @@ def test_a_loop_of_saves_reads_its_writes_back_without_parsing_and_keeps_only_th
     )
     client = Client(repo)
     client.init()
-    cache = client._reg._parsed
+    cache = client.registry.parsed
     cache.written_limit = 12
     model = Model("bench", "1.0.0")
     first = client.save_artifact({"i": 0}, "ckpt")
@@ -532,7 +532,7 @@ def test_a_loop_of_saves_reads_its_writes_back_without_parsing_and_keeps_only_th
     # Reads of what was just written parse nothing; the model's own files, written before
     # the loop and read by every link, are parsed again once after they leave the
     # written records, then kept as read ones.
-    assert parsed and len(parsed) == len(set(parsed))
+    assert len(parsed) == len(set(parsed))  # links no longer read the model's manifest
     assert all(p.startswith("models/bench/") and "/links/" not in p for p in parsed)
     assert len(cache) <= 12 + len(parsed) + 2  # not the 160 records the loop wrote
 

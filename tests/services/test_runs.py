@@ -10,7 +10,7 @@ from helpers import git
 from gitreg import ArtifactConfig, Client, GitregError, Model, pipeline, step
 from gitreg.errors import RunNotFoundError
 from gitreg.manifest.yaml_io import loads
-from gitreg.services.runs import to_mermaid
+from gitreg.services.lineage import to_mermaid
 
 CALLS: Counter[str] = Counter()
 FAIL: dict[str, bool] = {"clean": False}
@@ -105,7 +105,7 @@ def steps_of(run: Any) -> dict[str, Any]:
 
 
 def linked_ids(model: str, version: str) -> set[str]:
-    return {lk.artifact_id for lk in Client()._registry().links(model, version)}
+    return {str(lk.artifact_id) for lk in Client().list_links(model, version)}
 
 
 # --------------------------------------------------------------------------- 6. run manifests
@@ -152,11 +152,11 @@ def test_run_records_inputs_and_outputs_by_artifact_version_id(repo: Path) -> No
     cleaned = c.get_artifact_version("clean_data")
     weights = c.get_artifact_version("weights")
     assert steps["ingest"].inputs == {}
-    assert steps["ingest"].outputs == {"output": raw._record.id}
-    assert steps["clean"].inputs == {"data": raw._record.id}
-    assert steps["clean"].outputs == {"clean_data": cleaned._record.id}
-    assert steps["train"].inputs == {"data": cleaned._record.id}
-    assert steps["train"].outputs == {"weights": weights._record.id}
+    assert steps["ingest"].outputs == {"output": str(raw.id)}
+    assert steps["clean"].inputs == {"data": str(raw.id)}
+    assert steps["clean"].outputs == {"clean_data": str(cleaned.id)}
+    assert steps["train"].inputs == {"data": str(cleaned.id)}
+    assert steps["train"].outputs == {"weights": str(weights.id)}
     assert weights.producer is not None
     assert (weights.producer["run"], weights.producer["step"]) == (run.id, "train")
 
@@ -232,10 +232,10 @@ def test_failed_run_is_recorded_as_failed(repo: Path) -> None:
 def test_second_identical_run_reuses_every_step(repo: Path) -> None:
     training()
     c = Client()
-    before = [a._record.id for a in c.list_artifact_versions()]
+    before = [str(a.id) for a in c.list_artifact_versions()]
     training()
     assert dict(CALLS) == {"ingest": 1, "clean": 1, "train": 1}  # bodies ran once
-    assert [a._record.id for a in c.list_artifact_versions()] == before  # nothing new saved
+    assert [str(a.id) for a in c.list_artifact_versions()] == before  # nothing new saved
     first, second = c.list_runs()
     assert second.status == "completed"
     for name, s in steps_of(second).items():

@@ -1,0 +1,329 @@
+"""Running steps here, in order: one run manifest per pipeline call (a step called alone is
+a one-step run), each step's outputs saved and linked to its model version, the step
+cache consulted first."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import inspect
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gitreg.api import tracking
+from gitreg.api.context import (
+    PipelineRunInfo,
+    StepContext,
+    StepRunInfo,
+    active_client,
+    enter_step,
+    leave_step,
+)
+from gitreg.api.model import Model
+from gitreg.api.responses import ArtifactVersionResponse
+from gitreg.errors import ManifestError, UsageError
+
+if TYPE_CHECKING:
+    from gitreg.api.client import Client
+    from gitreg.api.decorators import Step
+    from gitreg.manifest.schema import CacheEntry, RunFile, StepRunEntry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Run:
+    """State of one pipeline run while it executes."""
+
+    name: str
+    model: Model | None
+    enable_cache: bool | None
+    info: PipelineRunInfo
+    manifest: RunFile
+    client: Client
+    models: dict[tuple[str, str | None], Model] = field(default_factory=dict)
+    produced: dict[int, tuple[Any, str]] = field(default_factory=dict)  # id(obj) -> (obj, art id)
+    invocations: dict[str, int] = field(default_factory=dict)
+    is_pipeline: bool = True
+
+    def invocation_name(self, step: str) -> str:
+        """ZenML's names for repeated calls of one step in a run: `s`, `s_2`, `s_3`, ..."""
+        n = self.invocations[step] = self.invocations.get(step, 0) + 1
+        return step if n == 1 else f"{step}_{n}"
+
+    def resolve(self, model: Model | None) -> Model | None:
+        """One Model object per (name, version) in a run, so `version=None` makes one version."""
+        if model is None:
+            return None
+        key = (model.name, model.version)
+        if key not in self.models:
+            m = Model(model.name, model.version, model.description, model.tags)
+            self.models[key] = m.bind(self.client)
+        return self.models[key]
+
+    def remember(self, obj: Any, art_id: str) -> None:
+        self.produced[id(obj)] = (obj, art_id)
+
+    def artifact_of(self, obj: Any) -> str | None:
+        found = self.produced.get(id(obj))
+        return found[1] if found is not None and found[0] is obj else None
+
+    def save(self, cache: dict[str, CacheEntry] | None = None) -> None:
+        from gitreg.services import runs
+
+        runs.save_run(self.client.registry, self.manifest, cache)
+
+
+current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("gitreg_run", default=None)
+
+
+def _version_of(model: Model | None) -> str | None:
+    mv = model.resolved if model is not None else None
+    return None if mv is None else f"{mv.model_name}@{mv.name}"
+
+
+class start_run:
+    """Context manager: a run manifest written at start and end."""
+
+    def __init__(
+        self,
+        name: str,
+        model: Model | None,
+        enable_cache: bool | None,
+        parameters: dict[str, Any],
+        is_pipeline: bool = True,
+    ) -> None:
+        self.args = (name, model, enable_cache, parameters)
+        self.is_pipeline = is_pipeline
+
+    def __enter__(self) -> Run:
+        from gitreg.manifest.schema import RunFile, now
+        from gitreg.services import runs
+
+        name, model, enable_cache, parameters = self.args
+        client = active_client()
+        reg = client.registry
+        reg.ensure_initialized()
+        run_id = str(uuid.uuid4())
+        manifest = RunFile(
+            id=run_id,
+            pipeline=name,
+            status="running",
+            start=now(),
+            parameters={k: v for k, v in parameters.items() if tracking.json_value(v)},
+            code=runs.code_ref(reg),
+            model=None if model is None else f"{model.name}@{model.version or '(new)'}",
+        )
+        self.run = Run(name, model, enable_cache, PipelineRunInfo(name, run_id), manifest, client)
+        self.run.is_pipeline = self.is_pipeline
+        resolved = self.run.resolve(model)
+        if resolved is not None:
+            # as ZenML: the run's model version exists (or the run fails) before any step runs
+            resolved.ensure_version()
+            manifest.model = _version_of(resolved)
+        self.run.save()
+        self.token = current_run.set(self.run)
+        return self.run
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        from gitreg.manifest.schema import now
+
+        current_run.reset(self.token)
+        run = self.run
+        failed = exc_type is not None
+        run.info.status = "failed" if failed else "completed"
+        run.manifest.status = "failed" if failed else "completed"
+        run.manifest.end = now()
+        version = _version_of(run.resolve(run.model))
+        if version is not None:
+            run.manifest.model = version
+        elif not run.is_pipeline and run.manifest.steps:
+            run.manifest.model = run.manifest.steps[0].model  # a one-step run: its step's
+        run.save()
+
+
+def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run `step`'s body in `run` (or reuse a cached result) and record what it did."""
+    from gitreg.manifest.schema import CacheEntry, StepRunEntry, now
+    from gitreg.services import runs
+
+    client = run.client
+    invocation = run.invocation_name(step.name)
+    model = run.resolve(step.model or run.model)
+    if model is not None:
+        model.ensure_version()  # fails before the body runs
+    bound = inspect.signature(step.fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    inputs: dict[str, str] = {}
+    parameters: dict[str, Any] = {}
+    opaque: dict[str, str | None] = {}
+    call_args = dict(bound.arguments)
+    for arg, value in bound.arguments.items():
+        if isinstance(value, ArtifactVersionResponse):
+            inputs[arg] = str(value.id)
+            call_args[arg] = value.load()
+            continue
+        art_id = None if tracking.shared_constant(value) else run.artifact_of(value)
+        call_args[arg] = tracking.untrack(value)  # the body sees plain values
+        if art_id is not None:
+            inputs[arg] = art_id
+        elif tracking.json_value(value):
+            parameters[arg] = value
+        else:
+            opaque[arg] = tracking.value_hash(value)
+    entry = StepRunEntry(
+        id=str(uuid.uuid4()),
+        name=invocation,
+        status="running",
+        start=now(),
+        model=None,
+        parameters=parameters,
+        inputs=inputs,
+        external={
+            a: f"{type(bound.arguments[a]).__module__}.{type(bound.arguments[a]).__qualname__}"
+            + (f" md5:{h}" if h else "")
+            for a, h in opaque.items()
+        },
+    )
+    use_cache = step.enable_cache if step.enable_cache is not None else run.enable_cache
+    key = None
+    if use_cache is not False and all(h is not None for h in opaque.values()):
+        material = json.dumps(
+            {
+                "step": invocation,
+                "source": tracking.source_hash(step.fn),
+                "parameters": parameters,
+                "inputs": inputs,
+                "opaque": opaque,
+            },
+            sort_keys=True,
+            default=str,
+        )
+        key = hashlib.md5(material.encode()).hexdigest()
+        entry.cache_key = key
+    outputs = step.output_names(run.name, invocation)
+
+    if key is not None:
+        hit = runs.cache_lookup(client.registry, key)
+        if hit is not None:
+            return _from_cache(step, run, model, entry, hit, [k for k, _, _ in outputs])
+
+    ctx = StepContext(
+        model=model,
+        pipeline_run=run.info,
+        step_run=StepRunInfo(invocation, entry.id),
+        inputs={a: client.get_artifact_version(i) for a, i in inputs.items()},
+        parameters=parameters,
+        client=client,
+    )
+    token = enter_step(ctx)
+    try:
+        result = step.fn(**call_args)
+        values = step.split(result)
+        for (out_key, art_name, config), value in zip(outputs, values):
+            atype = config.artifact_type if config else None
+            if config and config.is_model_artifact:
+                from gitreg.enums import ArtifactType
+
+                atype = ArtifactType.MODEL
+            art = client.save_artifact(
+                value,
+                art_name,
+                version=config.version if config else None,
+                tags=config.tags if config else None,
+                artifact_type=atype,
+                run_metadata=config.run_metadata if config else None,
+                link=False,
+            )
+            if model is not None:
+                client.link_artifact_to_model(
+                    art,
+                    model,
+                    is_model_artifact=bool(config and config.is_model_artifact),
+                    is_deployment_artifact=bool(config and config.is_deployment_artifact),
+                )
+            entry.outputs[out_key] = str(art.id)
+            run.remember(value, str(art.id))
+        entry.status = "completed"
+        return _as_seen_by_pipeline(step, run, result, values)
+    except BaseException as e:
+        entry.status = "failed"
+        entry.error = f"{type(e).__name__}: {e}"[:2000]
+        raise
+    finally:
+        leave_step(token)
+        entry.end = now()
+        entry.saved = [str(a.id) for a in ctx.saved]
+        entry.metadata = dict(ctx.metadata)
+        entry.model = _version_of(model)
+        cache = {}
+        if entry.status == "completed" and key is not None:
+            cache[key] = CacheEntry(step=invocation, run=run.info.id, outputs=dict(entry.outputs))
+        run.manifest.steps.append(entry)
+        run.save(cache)
+
+
+def _from_cache(
+    step: Step,
+    run: Run,
+    model: Model | None,
+    entry: StepRunEntry,
+    hit: CacheEntry,
+    output_keys: list[str],
+) -> Any:
+    from gitreg.manifest import layout
+    from gitreg.manifest.schema import now
+
+    client = run.client
+    values = []
+    for out_key in output_keys:
+        art_id = hit.outputs.get(out_key)
+        if art_id is None:
+            raise ManifestError(
+                layout.cache_entry(entry.cache_key or ""),
+                f"the cache entry of step {step.name!r} lacks output {out_key!r}",
+            )
+        value = client.load_artifact(art_id)
+        if model is not None:
+            client.link_artifact_to_model(art_id, model)
+        run.remember(value, art_id)
+        values.append(value)
+        entry.outputs[out_key] = art_id
+    entry.status = "cached"
+    entry.cached_from = hit.run
+    entry.end = now()
+    entry.model = _version_of(model)
+    run.manifest.steps.append(entry)
+    run.save()
+    log.info("step %s: reused outputs of run %s", step.name, hit.run)
+    if not values:
+        return None
+    result = values[0] if len(values) == 1 else tuple(values)
+    return _as_seen_by_pipeline(step, run, result, values)
+
+
+def _as_seen_by_pipeline(step: Step, run: Run, result: Any, values: list[Any]) -> Any:
+    """The step's result as the next steps get it: outputs with an identity of their own."""
+    if not run.is_pipeline or not values:
+        return result
+    tracked = []
+    for value in values:
+        t = tracking.track(value)
+        if t is not value:
+            run.remember(t, run.artifact_of(value) or "")
+        tracked.append(t)
+    if len(step.declared) == 1:
+        return tracked[0]
+    return tuple(tracked) if isinstance(result, tuple) else type(result)(tracked)
+
+
+def check_outputs(step_name: str, declared: int, values: list[Any]) -> None:
+    if len(values) != declared:
+        raise UsageError(
+            f"step {step_name!r}",
+            f"declares {declared} outputs but returned {len(values)}: return one value per "
+            "output in the return annotation",
+        )

@@ -1,0 +1,313 @@
+"""Models and model versions: get-or-create, look up by name, number, id, 'latest' or stage,
+list, stages, and logged metadata."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from gitreg import names
+from gitreg.enums import ModelStages
+from gitreg.errors import ManifestError, ModelNotFoundError, ModelVersionExistsError, StageError
+from gitreg.manifest import layout
+from gitreg.manifest.schema import (
+    IdEntry,
+    MetadataFile,
+    ModelEntity,
+    ModelRef,
+    ModelVersionFile,
+    now,
+)
+from gitreg.services.artifacts import resolve_id, sorted_metadata
+from gitreg.services.registry import Registry, new_id
+from gitreg.services.views import ModelVersion
+from gitreg.stores.git import Op, Put, Snapshot
+
+log = logging.getLogger(__name__)
+STAGE_NAMES = frozenset(s.value for s in ModelStages if s is not ModelStages.NONE)
+
+
+def check_stage(model: str, stage: object) -> str:
+    """A stage a version can be put in (ModelStages, or its value), else StageError."""
+    value = names.stage(stage)
+    allowed = {s.value for s in ModelStages if s is not ModelStages.LATEST}
+    if value not in allowed:
+        raise StageError(
+            model, value, f"{value!r} is not a stage: use one of {', '.join(sorted(allowed))}"
+        )
+    return value
+
+
+# -- models ---------------------------------------------------------------------------------
+def entity(reg: Registry, snap: Snapshot, name: str) -> ModelEntity | None:
+    return reg.load(snap, ModelEntity, layout.model_entity(name))
+
+
+def get(reg: Registry, name_or_id: str, snap: Snapshot | None = None) -> ModelEntity:
+    snap = snap or reg.snapshot()
+    found = None
+    if names.looks_like_id_prefix(name_or_id.lower()):
+        path = resolve_id(reg, snap, name_or_id.lower(), "model")
+        if path:
+            found = reg.load(snap, ModelEntity, path)
+            if found is not None and not found.id.startswith(name_or_id.lower()):
+                found = None  # an `ids/` entry pointing at another model's manifest
+    if found is None:
+        found = entity(reg, snap, names.model_name(name_or_id))
+    if found is None:
+        raise ModelNotFoundError(name_or_id)
+    return found
+
+
+def list_all(reg: Registry, snap: Snapshot | None = None) -> list[ModelEntity]:
+    snap = snap or reg.snapshot()
+    out = []
+    for name in sorted(snap.listdir(layout.MODELS)):
+        try:
+            e = entity(reg, snap, name)
+        except ManifestError as err:  # one broken model never hides the others
+            log.warning("skipping %s", err)
+            continue
+        if e is not None:
+            out.append(e)
+    return out
+
+
+# -- versions -------------------------------------------------------------------------------
+def _version_at(reg: Registry, snap: Snapshot, e: ModelEntity, version: str) -> ModelVersion | None:
+    path = layout.model_version(e.name, version)
+    f = reg.load(snap, ModelVersionFile, path)
+    return None if f is None else ModelVersion(f, e.stages.get(f.name), path)
+
+
+def find_version_name(reg: Registry, snap: Snapshot, e: ModelEntity, spec: str) -> str | None:
+    """The version name that `spec` (name, number, id, 'latest' or stage) denotes."""
+    if spec == ModelStages.LATEST.value:
+        return e.latest.name if e.latest else None
+    if spec in STAGE_NAMES:
+        held = [v for v, s in e.stages.items() if s == spec]
+        if len(held) > 1:  # several archived versions: the newest one
+            numbered = []
+            for v in held:
+                f = reg.load(snap, ModelVersionFile, layout.model_version(e.name, v))
+                numbered.append((f.number if f else 0, v))
+            return max(numbered)[1]
+        return held[0] if held else None
+    if snap.exists(layout.model_version(e.name, spec)):
+        return spec
+    if names.is_number(spec):
+        for entry in snap.listdir(f"{layout.model_numbers_dir(e.name)}/{layout.shard(spec)}"):
+            number, _, name = entry.partition("@")
+            if number == spec:
+                return name
+    if names.looks_like_id_prefix(spec.lower()):
+        path = resolve_id(reg, snap, spec.lower(), "model_version")
+        if path and path.startswith(layout.model_dir(e.name) + "/"):
+            f = reg.load(snap, ModelVersionFile, path)
+            if f is not None and f.id.startswith(spec.lower()):
+                return f.name
+    return None
+
+
+def get_version(
+    reg: Registry, model: str, version: str | None = None, snap: Snapshot | None = None
+) -> ModelVersion:
+    """A version by name, number, id, 'latest' (also for None) or stage."""
+    snap = snap or reg.snapshot()
+    name = names.model_name(model)
+    e = entity(reg, snap, name)
+    if e is None:
+        raise ModelNotFoundError(name)
+    spec = "latest" if version is None else version
+    found = find_version_name(reg, snap, e, spec)
+    mv = _version_at(reg, snap, e, found) if found else None
+    if mv is None:
+        raise ModelNotFoundError(name, spec)
+    return mv
+
+
+def version_numbers(
+    reg: Registry, model: str, snap: Snapshot | None = None
+) -> tuple[list[tuple[int, str]], dict[str, str]]:
+    """(number, name) of every version, by number, and the stages: trees only, no manifest
+    is parsed, so this stays fast with many versions."""
+    snap = snap or reg.snapshot()
+    name = names.model_name(model)
+    e = entity(reg, snap, name)
+    if e is None:
+        raise ModelNotFoundError(name)
+    out = []
+    for entry in snap.fanout_names(layout.model_numbers_dir(name)):
+        number, sep, version = entry.partition("@")
+        if sep and number.isdigit():
+            out.append((int(number), version))
+    out.sort()
+    return out, dict(e.stages)
+
+
+def list_versions(reg: Registry, model: str, snap: Snapshot | None = None) -> list[ModelVersion]:
+    snap = snap or reg.snapshot()
+    name = names.model_name(model)
+    e = entity(reg, snap, name)
+    if e is None:
+        raise ModelNotFoundError(name)
+    found = reg.load_all(snap, ModelVersionFile, layout.model_versions_dir(name), "/version.yaml")
+    out = [ModelVersion(f, e.stages.get(f.name), path) for path, f in found]
+    out.sort(key=lambda mv: mv.file.number)
+    return out
+
+
+def _create_version_ops(
+    reg: Registry,
+    snap: Snapshot,
+    e: ModelEntity | None,
+    model: str,
+    version: str | None,
+    description: str | None,
+    tags: list[str],
+    created: str,
+) -> tuple[list[Op], str]:
+    """Ops creating a model (if new) and a version of it; returns (ops, version name)."""
+    ops: list[Op] = []
+    if e is None:
+        e = ModelEntity(
+            id=new_id(), name=model, created=created, description=description, tags=tags
+        )
+        ops.append(
+            reg.put(layout.id_entry(e.id), IdEntry(kind="model", path=layout.model_entity(model)))
+        )
+    number = e.next_number
+    while any(
+        entry.partition("@")[0] == str(number)
+        for entry in snap.listdir(f"{layout.model_numbers_dir(model)}/{layout.shard(str(number))}")
+    ):
+        number += 1
+    ver = version if version is not None else str(number)
+    if snap.exists(layout.model_version(model, ver)):
+        raise ModelVersionExistsError(model, ver)
+    mv = ModelVersionFile(
+        id=new_id(), model=model, name=ver, number=number, created=created,
+        description=description, tags=tags,
+    )  # fmt: skip
+    path = layout.model_version(model, ver)
+    e = e.model_copy(
+        update={
+            "next_number": number + 1,
+            "count": e.count + 1,
+            "latest": ModelRef(name=ver, number=number, id=mv.id),
+        }
+    )
+    ops += [
+        reg.put(path, mv),
+        Put(layout.model_number(model, number, ver), b""),
+        reg.put(layout.id_entry(mv.id), IdEntry(kind="model_version", path=path)),
+        reg.put(layout.model_entity(model), e),
+    ]
+    return ops, ver
+
+
+def ensure_version(
+    reg: Registry,
+    model: str,
+    version: str | None,
+    *,
+    description: str | None = None,
+    tags: list[str] | None = None,
+) -> ModelVersion:
+    """ZenML's get-or-create: None makes a new numbered version; a name is created once;
+    a number, 'latest' or a stage only fetch."""
+    reg.ensure_initialized()
+    created = now()
+
+    def build(snap: Snapshot) -> tuple[list[Op], str, str]:
+        reg.require_initialized(snap)
+        e = entity(reg, snap, model)
+        if version is not None:
+            if e is not None:
+                found = find_version_name(reg, snap, e, version)
+                if found is not None:
+                    return [], "", found
+            if version in STAGE_NAMES or names.is_number(version):
+                raise ModelNotFoundError(
+                    model,
+                    version,
+                    ": numbers, 'latest' and stage names only fetch existing versions; "
+                    "give a new version name to create one",
+                )
+        ops, ver = _create_version_ops(
+            reg, snap, e, model, version, description, list(tags or []), created
+        )
+        return ops, f"gitreg: create model version {model}@{ver}", ver
+
+    return get_version(reg, model, reg.transact(build))
+
+
+# -- stages ---------------------------------------------------------------------------------
+def set_stage(
+    reg: Registry, model: str, version: str, stage: str, force: bool = False
+) -> str | None:
+    """ZenML's rule: one version per stage (archived excepted); `force` archives the holder.
+    Returns the version that was archived, if any."""
+    stage = check_stage(model, stage)
+
+    def build(snap: Snapshot) -> tuple[list[Op], str, str | None]:
+        e = entity(reg, snap, model)
+        if e is None or not snap.exists(layout.model_version(model, version)):
+            raise ModelNotFoundError(model, version)
+        stages = dict(e.stages)
+        if stages.get(version) == stage:
+            return [], "", None
+        archived = None
+        if stage != ModelStages.ARCHIVED.value:
+            holders = [v for v, s in stages.items() if s == stage and v != version]
+            if holders and not force:
+                raise StageError(
+                    model,
+                    stage,
+                    f"model {model!r} already has version {holders[0]!r} in stage {stage!r}: "
+                    "pass force=True (`--force`) to archive it and move the stage",
+                )
+            for holder in holders:
+                stages[holder] = ModelStages.ARCHIVED.value
+                archived = holder
+        if stage == ModelStages.NONE.value:
+            stages.pop(version, None)
+        else:
+            stages[version] = stage
+        new = e.model_copy(update={"stages": dict(sorted(stages.items()))})
+        msg = f"gitreg: {model}@{version} -> {stage}"
+        if archived:
+            msg += f" ({archived} archived)"
+        return [reg.put(layout.model_entity(model), new)], msg, archived
+
+    return reg.transact(build)
+
+
+# -- metadata -------------------------------------------------------------------------------
+def log_metadata(reg: Registry, model: str, version: str, values: dict[str, Any]) -> None:
+    """Attach metadata (validated by the caller) to a model version: one file per call."""
+    created = now()
+    entry = MetadataFile(created=created, values=values)
+    base = layout.metadata_dir(layout.model_version_dir(model, version))
+
+    def build(snap: Snapshot) -> tuple[list[Op], str, None]:
+        if not snap.exists(layout.model_version(model, version)):
+            raise ModelNotFoundError(model, version)
+        path = f"{base}/{created.replace(':', '')}-{uuid.uuid4().hex[:8]}.yaml"
+        return [reg.put(path, entry)], f"gitreg: log metadata on {model}@{version}", None
+
+    reg.transact(build)
+
+
+def metadata(
+    reg: Registry, model: str, version: str, snap: Snapshot | None = None
+) -> dict[str, Any]:
+    """Every value logged on a model version (the latest per key)."""
+    snap = snap or reg.snapshot()
+    merged: dict[str, Any] = {}
+    for f in sorted_metadata(
+        reg, snap, layout.metadata_dir(layout.model_version_dir(model, version))
+    ):
+        merged.update(f.values)
+    return merged
