@@ -1,6 +1,7 @@
 """gitreg: a git-native model and artifact registry with ZenML's Model Control Plane API.
 
-Names are imported lazily so that `import gitreg` stays fast.
+Names are imported lazily so that `import gitreg` stays fast: `_EXPORTS` says where each
+public name lives (a test checks that it, `__all__` and the TYPE_CHECKING imports agree).
 """
 
 from __future__ import annotations
@@ -24,6 +25,20 @@ _EXPORTS = {
     "ArtifactType": "gitreg.enums",
     "ModelStages": "gitreg.enums",
     "GitregError": "gitreg.errors",
+    "NotFoundError": "gitreg.errors",
+    "ArtifactNotFoundError": "gitreg.errors",
+    "ModelNotFoundError": "gitreg.errors",
+    "RunNotFoundError": "gitreg.errors",
+    "InvalidNameError": "gitreg.errors",
+    "InvalidMetadataError": "gitreg.errors",
+    "UsageError": "gitreg.errors",
+    "VersionExistsError": "gitreg.errors",
+    "StageError": "gitreg.errors",
+    "ManifestError": "gitreg.errors",
+    "RegistryError": "gitreg.errors",
+    "StorageError": "gitreg.errors",
+    "ArtifactIntegrityError": "gitreg.errors",
+    "MaterializerError": "gitreg.errors",
     "Materializer": "gitreg.materializers.base",
     "register_materializer": "gitreg.materializers.registry",
 }
@@ -41,11 +56,31 @@ if TYPE_CHECKING:
     from gitreg.api.decorators import pipeline, step
     from gitreg.api.model import Model
     from gitreg.enums import ArtifactType, ModelStages
-    from gitreg.errors import GitregError
+    from gitreg.errors import (
+        ArtifactIntegrityError,
+        ArtifactNotFoundError,
+        GitregError,
+        InvalidMetadataError,
+        InvalidNameError,
+        ManifestError,
+        MaterializerError,
+        ModelNotFoundError,
+        NotFoundError,
+        RegistryError,
+        RunNotFoundError,
+        StageError,
+        StorageError,
+        UsageError,
+        VersionExistsError,
+    )
     from gitreg.materializers.base import Materializer
     from gitreg.materializers.registry import register_materializer
 
 __all__ = sorted(_EXPORTS)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
 
 
 def __getattr__(name: str) -> Any:

@@ -772,3 +772,23 @@ def test_fsck_clean_after_cli_writes(
     ok(invoke(runner, repo, "link", "note@1", "x@1.0"))
     ok(invoke(runner, repo, "artifact", "get", "dataset", "-o", str(tmp_path / "d")))
     git(repo, "fsck", "--no-dangling")
+
+
+def test_traceback_flag_shows_the_whole_error_for_bug_reports(repo: Path) -> None:
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("gitreg")
+    plain = subprocess.run(
+        [str(exe), "-C", str(repo), "artifact", "show", "missing"], capture_output=True, text=True
+    )
+    full = subprocess.run(
+        [str(exe), "-C", str(repo), "--traceback", "artifact", "show", "missing"],
+        capture_output=True,
+        text=True,
+    )
+    assert plain.returncode == 1 and full.returncode == 1
+    assert plain.stderr.startswith("gitreg: error: artifact 'missing' not found")
+    assert "Traceback" not in plain.stderr
+    assert "Traceback (most recent call last)" in full.stderr
+    assert "gitreg.errors.ArtifactNotFoundError: artifact 'missing' not found" in full.stderr

@@ -1,0 +1,78 @@
+"""`gitreg artifacts` and `gitreg artifact show|get`: artifact versions."""
+
+from __future__ import annotations
+
+import click
+
+from gitreg.cli import output
+from gitreg.cli.common import client_of, json_option, split_ref, when
+
+
+@click.command("artifacts")
+@click.option("--name", default=None, help="Only versions of this artifact.")
+@click.option("--model", default=None, help="Only artifacts linked to MODEL[@VERSION].")
+@click.option("--tag", default=None, help="Only versions with this tag.")
+@json_option
+@click.pass_context
+def artifacts_cmd(
+    ctx: click.Context, name: str | None, model: str | None, tag: str | None, as_json: bool
+) -> None:
+    """List artifact versions."""
+    client = client_of(ctx)
+    m = None
+    if model:
+        from gitreg.api.model import Model
+
+        mname, mver = split_ref(model)
+        m = Model(mname, mver or "latest")
+    rows = client.list_artifact_versions(name=name, model=m, tag=tag)
+    if as_json:
+        output.emit_json([a.to_dict() for a in rows])
+        return
+    output.table(
+        None,
+        ["name", "version", "type", "data type", "size", "created", "id"],
+        [
+            (a.name, a.version, a.type.value, a.data_type, output.human_size(a.size),
+             when(a.created), str(a.id)[:8])
+            for a in rows
+        ],
+    )  # fmt: skip
+
+
+@click.group()
+def artifact() -> None:
+    """Show or download one artifact version."""
+
+
+@artifact.command("show")
+@click.argument("ref", metavar="NAME[@VERSION]|ID")
+@json_option
+@click.pass_context
+def artifact_show(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """Show one artifact version (latest when no version is given)."""
+    name, version = split_ref(ref)
+    a = client_of(ctx).get_artifact_version(name, version)
+    data = a.to_dict()
+    if as_json:
+        output.emit_json(data)
+    else:
+        output.fields(f"{a.name}@{a.version}", data)
+
+
+@artifact.command("get")
+@click.argument("ref", metavar="NAME[@VERSION]|ID")
+@click.option("-o", "--out", "out", required=True, metavar="PATH", help="Where to write the bytes.")
+@json_option
+@click.pass_context
+def artifact_get(ctx: click.Context, ref: str, out: str, as_json: bool) -> None:
+    """Write an artifact version's stored bytes (a file or a folder) to PATH."""
+    name, version = split_ref(ref)
+    client = client_of(ctx)
+    a = client.get_artifact_version(name, version)
+    with output.Progress(f"{a.name}@{a.version}", a.size) as progress:
+        client.export_artifact_version(a, out, progress)
+    if as_json:
+        output.emit_json({**a.to_dict(), "path": out})
+    else:
+        output.line(f"Wrote {a.name}@{a.version} ({output.human_size(a.size)}) to {out}")
