@@ -41,9 +41,9 @@ def _fresh_clients() -> Iterator[None]:
     from gitreg.api import context
     from gitreg.services.registry import close_registries
 
-    context._clients.clear()
+    context.forget_active_clients()
     yield
-    context._clients.clear()
+    context.forget_active_clients()
     close_registries()
 
 

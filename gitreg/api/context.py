@@ -30,6 +30,11 @@ def active_client() -> Client:
     return client
 
 
+def forget_active_clients() -> None:
+    """Drop the clients `active_client` made (e.g. between tests, or after `os.chdir`)."""
+    _clients.clear()
+
+
 @dataclass
 class StepRunInfo:
     name: str

@@ -73,7 +73,7 @@ FOLDER = {
 
 def fresh_process_view() -> None:
     """Forget in-memory clients, as a new Python process would."""
-    context._clients.clear()
+    context.forget_active_clients()
 
 
 # --------------------------------------------------------------------------- save

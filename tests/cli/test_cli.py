@@ -678,7 +678,7 @@ def test_model_show_metadata(runner: CliRunner, populated: dict[str, Any], repo:
     from gitreg import Model
 
     m = Model("clf", "1.0.0")
-    m._client = populated["client"]
+    m.bind(populated["client"])
     m.log_metadata({"accuracy": 0.9})
     data = as_json(invoke(runner, repo, "model", "show", "clf@1.0.0", "--json"))
     assert data["metadata"]["accuracy"] == 0.9

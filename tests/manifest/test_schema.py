@@ -50,7 +50,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[type, str, An
     old = Path.cwd()
     os.chdir(repo)
     try:
-        context._clients.clear()
+        context.forget_active_clients()
         corpus_pipeline()
         corpus_pipeline(scale=2.0)
         src = root / "data.bin"
@@ -74,7 +74,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[type, str, An
                 out.append((cls, path, yaml_io.loads(snap.objects.read_blob(sha), path)))
     finally:
         os.chdir(old)
-        context._clients.clear()
+        context.forget_active_clients()
     assert {c for c, _, _ in out} >= {
         schema.RegistryConfig,
         schema.ArtifactEntity,

@@ -92,7 +92,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Clie
     client.init()
     art = client.save_artifact({"hello": "world"}, "data")
     model = Model("m", "v1")
-    model._client = client
+    model.bind(client)
     client.link_artifact_to_model(art, model)
     model.set_stage("staging")
     old = os.getcwd()
@@ -244,7 +244,7 @@ STAGES = {
 def test_set_stage_rejects_hostile_stage(setup, stage, reliability_counts) -> None:
     repo, client, _ = setup
     model = Model("m", "v1")
-    model._client = client
+    model.bind(client)
     _expect_error(
         repo,
         lambda: model.set_stage(stage),
@@ -259,7 +259,7 @@ def test_set_stage_with_bad_stage_on_a_new_version_changes_nothing(
 ) -> None:
     repo, client, _ = setup
     model = Model("m", "never-created")
-    model._client = client
+    model.bind(client)
     _expect_error(
         repo,
         lambda: model.set_stage("prod"),

@@ -100,7 +100,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     client = Client(repo)
     client.init()
     model = Model("m", "v1")
-    model._client = client
+    model.bind(client)
     for version, value in VALUES.items():
         art = client.save_artifact(value, "data")
         assert art.version == version
@@ -184,7 +184,7 @@ def test_hand_edited_manifest(
     assert client.load_artifact("data", "1") == VALUES["1"]
     if target not in ("model-entity", "model-version"):
         linked = Model("m", "v1")
-        linked._client = client
+        linked.bind(client)
         assert linked.load_artifact("data", "3") == VALUES["3"]
 
     # validate fails naming the file, with its line for a YAML error that has one

@@ -418,7 +418,7 @@ def test_reading_a_registry_gitreg_wrote_does_not_import_ruamel(tmp_path) -> Non
     client = Client(repo)
     client.init()
     m = Model("m", "v1")
-    m._client = client
+    m.bind(client)
     m.set_stage("production")
     client.link_artifact_to_model(client.save_artifact({"x": 1}, "small").id, m)
     script = (
