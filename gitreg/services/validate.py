@@ -209,15 +209,28 @@ def _check_references(snap: Snapshot, parsed: dict[str, Any]) -> list[Problem]:
                 )
         elif isinstance(f, IdEntry):
             obj_id = path.rsplit("/", 1)[-1]
+            target_id = _id_of(parsed.get(f.path))
             if f.path not in parsed:
                 out.append(Problem(path, f"points at missing {f.path}"))
-            elif by_id.get(obj_id) not in (None, f.path):
-                out.append(Problem(path, f"id belongs to {by_id[obj_id]}, not {f.path}"))
+            elif target_id != obj_id:
+                out.append(
+                    Problem(
+                        path,
+                        f"points at {f.path}, whose id is {target_id}"
+                        + (f"; id {obj_id} is {by_id[obj_id]}" if obj_id in by_id else ""),
+                    )
+                )
         elif isinstance(f, CacheEntry):
             for key, art_id in f.outputs.items():
                 if art_id not in by_id:
                     out.append(Problem(path, f"output {key!r} names missing artifact {art_id}"))
     return out
+
+
+def _id_of(manifest: Any) -> str | None:
+    if isinstance(manifest, ArtifactVersionFile):
+        return manifest.info.id
+    return getattr(manifest, "id", None)
 
 
 def plain_numbers(parsed: dict[str, Any]) -> list[str]:
