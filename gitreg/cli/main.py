@@ -3,6 +3,7 @@ one library call and renders through `output`."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -11,15 +12,35 @@ import click
 from gitreg.cli import artifacts, links, models, output, registry
 
 
+class _Warnings(logging.Handler):
+    """gitreg's warnings (e.g. a broken manifest a listing skipped) as `gitreg: warning:`
+    lines on stderr, counted for `--strict`."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        output.warning(record.getMessage())
+
+
 class _Group(click.Group):
     """Turns every GitregError into one line on stderr and exit code 1 (the whole traceback
-    with `--traceback`)."""
+    with `--traceback`); with `--strict`, a warning also exits 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from gitreg.errors import GitregError
 
+        warnings = _Warnings()
+        logger = logging.getLogger("gitreg")
+        logger.addHandler(warnings)
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if warnings.count and (ctx.obj or {}).get("strict"):
+                output.error(f"{warnings.count} warning(s) with --strict")
+                sys.exit(1)
+            return result
         except (GitregError, OSError) as e:
             if (ctx.obj or {}).get("traceback"):
                 raise
@@ -28,6 +49,8 @@ class _Group(click.Group):
             else:
                 output.error(f"{e.strerror or e}: {getattr(e, 'filename', '') or ''}".rstrip(": "))
             sys.exit(1)
+        finally:
+            logger.removeHandler(warnings)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,15 +69,20 @@ class _Group(click.Group):
 @click.option(
     "--traceback", is_flag=True, help="On an error, show the whole traceback (for bug reports)."
 )
+@click.option(
+    "--strict", is_flag=True, help="Exit 1 after a warning too (e.g. a broken manifest skipped)."
+)
 @click.version_option(package_name="gitreg", prog_name="gitreg")
 @click.pass_context
-def cli(ctx: click.Context, repo: str | None, branch: str | None, traceback: bool) -> None:
+def cli(
+    ctx: click.Context, repo: str | None, branch: str | None, traceback: bool, strict: bool
+) -> None:
     """gitreg: a git-native model and artifact registry.
 
     Model versions, artifact versions and links are YAML files on a registry branch of
     this repository; artifact bytes live in a DVC remote.
     """
-    ctx.obj = {"repo": repo, "branch": branch, "traceback": traceback}
+    ctx.obj = {"repo": repo, "branch": branch, "traceback": traceback, "strict": strict}
 
 
 for command in (

@@ -72,6 +72,10 @@ def error(message: str) -> None:
     sys.stderr.write(f"gitreg: error: {first}\n")
 
 
+def warning(message: str) -> None:
+    sys.stderr.write(f"gitreg: warning: {message}\n")
+
+
 def human_size(n: int) -> str:
     size = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):

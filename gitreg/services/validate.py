@@ -26,7 +26,6 @@ from gitreg.manifest.schema import (
     RunFile,
 )
 from gitreg.manifest.yaml_io import loads
-from gitreg.stores.git import Snapshot
 
 if TYPE_CHECKING:
     from gitreg.services.registry import Registry
@@ -83,6 +82,7 @@ def validate(
     snap = reg.git.snapshot(rev)
     problems: list[Problem] = []
     parsed: dict[str, Any] = {}
+    broken: set[str] = set()
     files = 0
     if snap.commit is None:
         return Report(None, 0, 0, 0, [Problem(reg.git.ref, "the registry branch does not exist")])
@@ -104,10 +104,11 @@ def validate(
             else:
                 parsed[path] = reg.load_sha(snap, rule, path, sha)
         except ManifestError as e:
+            broken.add(path)
             problems.append(Problem(e.path, _strip_hint(str(e), e), e.line))
-    if layout.CONFIG not in parsed:
+    if layout.CONFIG not in parsed and layout.CONFIG not in broken:
         problems.append(Problem(layout.CONFIG, "missing: run `gitreg init`"))
-    problems += _check_references(snap, parsed)
+    problems += _check_references(parsed, broken)
     versions = [(p, f) for p, f in parsed.items() if isinstance(f, ArtifactVersionFile)]
     checked = 0
     if remote and versions:
@@ -157,8 +158,14 @@ def _check_plain(path: str, data: bytes) -> None:
             raise ManifestError(path, f"not a version name: {version[:40]!r}") from None
 
 
-def _check_references(snap: Snapshot, parsed: dict[str, Any]) -> list[Problem]:
+def _check_references(parsed: dict[str, Any], broken: set[str]) -> list[Problem]:
+    """Every reference between manifests; a target that exists but did not parse is called
+    broken (and reported on its own), not missing."""
     out: list[Problem] = []
+
+    def absent(target: str) -> str:
+        return "broken" if target in broken else "missing"
+
     by_id: dict[str, str] = {}
     for path, f in parsed.items():
         if isinstance(f, ArtifactVersionFile):
@@ -181,29 +188,38 @@ def _check_references(snap: Snapshot, parsed: dict[str, Any]) -> list[Problem]:
                     Problem(path, f"model {f.name!r} belongs at {layout.model_entity(f.name)}")
                 )
             for version in f.stages:
-                if layout.model_version(f.name, version) not in parsed:
-                    out.append(Problem(path, f"stage of missing version {version!r}"))
-            if f.latest and layout.model_version(f.name, f.latest.name) not in parsed:
-                out.append(Problem(path, f"latest points at missing version {f.latest.name!r}"))
+                target = layout.model_version(f.name, version)
+                if target not in parsed:
+                    out.append(Problem(path, f"stage of {absent(target)} version {version!r}"))
+            target = layout.model_version(f.name, f.latest.name) if f.latest else ""
+            if f.latest and target not in parsed:
+                out.append(
+                    Problem(path, f"latest points at {absent(target)} version {f.latest.name!r}")
+                )
         elif isinstance(f, ArtifactEntity):
-            if f.latest and layout.artifact_version(f.name, f.latest.version) not in parsed:
-                out.append(Problem(path, f"latest points at missing version {f.latest.version!r}"))
+            target = layout.artifact_version(f.name, f.latest.version) if f.latest else ""
+            if f.latest and target not in parsed:
+                out.append(
+                    Problem(path, f"latest points at {absent(target)} version {f.latest.version!r}")
+                )
         elif isinstance(f, RunFile):
             by_id[f.id] = path
     for path in plain_numbers(parsed):
         model = path.split("/")[1]
         number, _, version = path.rpartition("/")[2].partition("@")
-        mv = parsed.get(layout.model_version(model, version))
+        target = layout.model_version(model, version)
+        mv = parsed.get(target)
         if not isinstance(mv, ModelVersionFile):
-            out.append(Problem(path, f"number {number} names missing version {version!r}"))
+            out.append(Problem(path, f"number {number} names {absent(target)} version {version!r}"))
         elif str(mv.number) != number:
             out.append(Problem(path, f"version {version!r} has number {mv.number}, not {number}"))
     for path, f in parsed.items():
         if isinstance(f, LinkFile):
-            target = by_id.get(f.artifact_id)
-            if target is None:
-                out.append(Problem(path, f"links missing artifact version {f.artifact_id}"))
-            elif parsed[target].info.name != f.artifact or parsed[target].info.version != f.version:
+            linked = by_id.get(f.artifact_id)
+            if linked is None:
+                where = absent(layout.artifact_version(f.artifact, f.version))
+                out.append(Problem(path, f"links {where} artifact version {f.artifact_id}"))
+            elif parsed[linked].info.name != f.artifact or parsed[linked].info.version != f.version:
                 out.append(
                     Problem(path, f"artifact id {f.artifact_id} is not {f.artifact}@{f.version}")
                 )
@@ -211,7 +227,7 @@ def _check_references(snap: Snapshot, parsed: dict[str, Any]) -> list[Problem]:
             obj_id = path.rsplit("/", 1)[-1]
             target_id = _id_of(parsed.get(f.path))
             if f.path not in parsed:
-                out.append(Problem(path, f"points at missing {f.path}"))
+                out.append(Problem(path, f"points at {absent(f.path)} {f.path}"))
             elif target_id != obj_id:
                 out.append(
                     Problem(

@@ -8,6 +8,7 @@ line); nothing else becomes unreadable; and reading changes nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -295,3 +296,32 @@ def test_deeply_nested_manifest_does_not_crash_the_reader(
     )
     assert proc.returncode == 0, f"rc {proc.returncode}: {proc.stderr[-500:]}"
     assert proc.stdout.strip() == path
+
+
+def test_validate_calls_a_reference_to_a_broken_manifest_broken_not_missing(repo: Path) -> None:
+    client = Client(repo)
+    art = client.save_artifact({"v": 1}, "weights")
+    client.link_artifact_to_model(art.id, Model("m", "v1"))
+    path = layout.artifact_version("weights", "1")
+    commit_on_branch(repo, {path: b"outs: [unclosed\n"})
+    messages = [str(p) for p in Client(repo).validate().problems]
+    assert any(m.startswith(f"{path}:") and "invalid YAML" in m for m in messages), messages
+    link = layout.model_link("m", "v1", "weights", "1")
+    assert f"{link}: links broken artifact version {art.id}" in messages, messages
+    assert not any("missing" in m for m in messages), messages
+
+
+def test_a_listing_that_skips_a_broken_manifest_warns_and_fails_with_strict(repo: Path) -> None:
+    client = Client(repo)
+    for v in ("1", "2"):
+        client.save_artifact({"v": v}, "solo")
+    path = layout.artifact_version("solo", "1")
+    commit_on_branch(repo, {path: b"outs: [unclosed\n"})
+    plain = cli(repo, "artifacts", "--name", "solo", "--json")
+    assert plain.returncode == 0, plain.stderr
+    assert [a["version"] for a in json.loads(plain.stdout)] == ["2"]
+    assert plain.stderr.startswith(f"gitreg: warning: skipping {path}:")
+    strict = cli(repo, "--strict", "artifacts", "--name", "solo", "--json")
+    assert strict.returncode == 1
+    assert "gitreg: warning: skipping" in strict.stderr
+    assert strict.stderr.rstrip().endswith("gitreg: error: 1 warning(s) with --strict")
