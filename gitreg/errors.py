@@ -21,6 +21,7 @@ say what to do next.
     ├── ManifestError                   path, line
     ├── RegistryError                   the registry branch or its ref
     │   ├── RegistryNotInitializedError branch
+    │   ├── NotARegistryError           branch
     │   ├── RegistryConflictError       ref, attempts
     │   ├── RefLockedError              lock, holder
     │   ├── DamagedRefError             ref, path, detail
@@ -200,6 +201,18 @@ class RegistryNotInitializedError(RegistryError):
     def __init__(self, branch: str) -> None:
         self.branch = branch
         super().__init__(f"no registry branch {branch!r} here: run `gitreg init` first")
+
+
+class NotARegistryError(RegistryError):
+    """The registry branch name is taken by a branch that is not a gitreg registry."""
+
+    def __init__(self, branch: str) -> None:
+        self.branch = branch
+        super().__init__(
+            f"branch {branch!r} exists and is not a gitreg registry (it has no gitreg.yaml): "
+            "gitreg never writes onto it. Use another registry branch with `--branch NAME` "
+            "(`gitreg --branch NAME init`) or Client(branch=NAME)"
+        )
 
 
 class RegistryConflictError(RegistryError):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gitreg.errors import ManifestError, RegistryNotInitializedError
+from gitreg.errors import ManifestError, NotARegistryError, RegistryNotInitializedError
 from gitreg.manifest import layout
 from gitreg.manifest.schema import RegistryConfig, dump, parse
 from gitreg.stores.git import GitStore, Op, Put, Snapshot, discover
@@ -155,17 +155,14 @@ class Registry:
     def init(
         self, remote_url: str | None = None, remote_options: dict[str, str] | None = None
     ) -> InitResult:
-        if (
-            self.git.branch != "gitreg"
-            and self.git.config().get("gitreg.branch") != self.git.branch
-        ):
-            self.git.set_config("gitreg.branch", self.git.branch)
         url = remote_url or self.default_remote
         if "://" not in url:
             url = os.path.abspath(url)
 
         def build(snap: Snapshot) -> tuple[list[Op], str, bool]:
             exists = snap.exists(layout.CONFIG)
+            if not exists and snap.commit is not None:
+                raise NotARegistryError(self.git.branch)
             ops: list[Op] = []
             if not exists:
                 ops.append(self.put(layout.CONFIG, RegistryConfig()))
@@ -177,6 +174,11 @@ class Registry:
             return ops, message, not exists
 
         created = self.transact(build)
+        if (
+            self.git.branch != "gitreg"
+            and self.git.config().get("gitreg.branch") != self.git.branch
+        ):
+            self.git.set_config("gitreg.branch", self.git.branch)
         url = self.remote_of(self.snapshot()).url
         if url == self.default_remote:
             os.makedirs(os.path.join(url, "files", "md5"), exist_ok=True)
