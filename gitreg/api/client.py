@@ -39,14 +39,28 @@ ArtifactRef = str | UUID | ArtifactVersionResponse
 
 
 class Client:
-    """A registry in one git repository: found from the current directory or `repo`."""
+    """A registry in one git repository: found from the current directory or `repo`.
+
+    `branch` names the registry branch (default: git config `gitreg.branch`, else
+    `gitreg`); `at` reads the registry as it was at a revision or a date (read-only).
+    """
 
     def __init__(
-        self, repo: str | os.PathLike[str] | None = None, branch: str | None = None
+        self,
+        repo: str | os.PathLike[str] | None = None,
+        branch: str | None = None,
+        at: str | None = None,
     ) -> None:
         from gitreg.services.registry import open_registry
 
         self._reg = open_registry(repo, branch)
+        if at is not None:
+            self._reg = self._reg.at(at)
+
+    @property
+    def at(self) -> str | None:
+        """The commit this client reads, if it was made with `at=`."""
+        return self._reg.pinned_at
 
     @property
     def registry(self) -> Registry:

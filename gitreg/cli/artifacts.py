@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from gitreg.cli import output
-from gitreg.cli.common import client_of, json_option, split_ref, when
+from gitreg.cli.common import at_option, client_of, json_option, split_ref, when
 
 
 @click.command("artifacts")
+@at_option
 @click.option("--name", default=None, help="Only versions of this artifact.")
 @click.option("--model", default=None, help="Only artifacts linked to MODEL[@VERSION].")
 @click.option("--tag", default=None, help="Only versions with this tag.")
@@ -46,6 +47,7 @@ def artifact() -> None:
 
 
 @artifact.command("show")
+@at_option
 @click.argument("ref", metavar="NAME[@VERSION]|ID")
 @json_option
 @click.pass_context
@@ -61,6 +63,7 @@ def artifact_show(ctx: click.Context, ref: str, as_json: bool) -> None:
 
 
 @artifact.command("get")
+@at_option
 @click.argument("ref", metavar="NAME[@VERSION]|ID")
 @click.option("-o", "--out", "out", required=True, metavar="PATH", help="Where to write the bytes.")
 @json_option

@@ -12,12 +12,27 @@ if TYPE_CHECKING:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
+def _remember_at(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta["gitreg.at"] = value
+
+
+at_option = click.option(
+    "--at",
+    metavar="REV|DATE",
+    expose_value=False,
+    callback=_remember_at,
+    help="Read the registry as it was at a commit, tag, branch or date (e.g. gitreg~3, "
+    "2026-12-01, '3 days ago').",
+)
+
+
 def client_of(ctx: click.Context) -> Client:
-    """The client the root options (`-C PATH`, `--branch`) name."""
+    """The client the root options (`-C PATH`, `--branch`) and `--at` name."""
     from gitreg.api.client import Client
 
     obj = ctx.find_root().obj or {}
-    return Client(obj.get("repo"), obj.get("branch"))
+    return Client(obj.get("repo"), obj.get("branch"), at=ctx.meta.get("gitreg.at"))
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gitreg.cli import output
-from gitreg.cli.common import client_of, json_option, split_ref
+from gitreg.cli.common import at_option, client_of, json_option, split_ref
 
 
 @click.command()
@@ -58,6 +58,7 @@ def link(
     default="tree",
     show_default=True,
 )
+@at_option
 @click.pass_context
 def lineage(ctx: click.Context, ref: str, is_model: bool, fmt: str) -> None:
     """What produced an artifact or model version, and what that consumed, up to the roots."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from gitreg.cli import output
-from gitreg.cli.common import client_of, json_option, split_ref, when
+from gitreg.cli.common import at_option, client_of, json_option, split_ref, when
 
 
 @click.command("models")
+@at_option
 @json_option
 @click.pass_context
 def models_cmd(ctx: click.Context, as_json: bool) -> None:
@@ -34,6 +35,7 @@ def model() -> None:
 
 
 @model.command("show")
+@at_option
 @click.argument("ref", metavar="NAME[@VERSION]")
 @json_option
 @click.pass_context

@@ -7,7 +7,7 @@ import sys
 import click
 
 from gitreg.cli import output
-from gitreg.cli.common import client_of, json_option
+from gitreg.cli.common import at_option, client_of, json_option
 
 
 @click.command()
@@ -95,6 +95,7 @@ def validate(ctx: click.Context, rev: str | None, check_remote: bool, as_json: b
 
 
 @click.command("log")
+@at_option
 @click.option("-n", "limit", type=int, default=20, show_default=True, help="How many runs.")
 @json_option
 @click.pass_context

@@ -68,6 +68,7 @@ def save(
     from gitreg.materializers import registry as materializers
     from gitreg.stores.data.storage import why_failed
 
+    reg.require_writable()
     reg.ensure_initialized()
     snap = reg.snapshot()
     if new.version is not None and snap.exists(layout.artifact_version(new.name, new.version)):

@@ -10,9 +10,11 @@ twice. `open_registry` shares one `Registry` per repository and branch in a proc
 from __future__ import annotations
 
 import configparser
+import copy
 import io
 import logging
 import os
+import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -20,7 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gitreg.errors import ManifestError, NotARegistryError, RegistryNotInitializedError
+from gitreg.errors import (
+    ManifestError,
+    NotARegistryError,
+    RegistryNotInitializedError,
+    RevisionNotFoundError,
+    UsageError,
+)
 from gitreg.manifest import layout
 from gitreg.manifest.schema import RegistryConfig, dump, parse
 from gitreg.stores.git import GitStore, Op, Put, Snapshot, discover
@@ -89,6 +97,7 @@ class Registry:
         self._data: DataStore | None = None
         self._data_key: str | None = None
         self._initialized = False
+        self._pinned: Snapshot | None = None
 
     @property
     def gitreg_dir(self) -> str:
@@ -100,7 +109,24 @@ class Registry:
         return os.path.join(self.gitreg_dir, "remote")
 
     def snapshot(self, rev: str | None = None) -> Snapshot:
+        """The registry at `rev`, else where this registry is pinned, else the branch tip."""
+        if rev is None and self._pinned is not None:
+            return self._pinned
         return self.git.snapshot(rev)
+
+    @property
+    def pinned_at(self) -> str | None:
+        """The commit a point-in-time registry reads (None: the live branch)."""
+        return self._pinned.commit if self._pinned is not None else None
+
+    def at(self, when: str) -> Registry:
+        """This registry as it was at `when`: a revision (commit, tag, `gitreg~5`, a proposal
+        branch) or a date (`2026-12-01`, `2026-12-01T10:00`, `3 days ago`), meaning the last
+        registry commit at or before it. Read-only; shares this registry's caches."""
+        commit = _resolve_point(self.git, when)
+        view = copy.copy(self)
+        view._pinned = self.git.snapshot(commit)
+        return view
 
     # -- reading and writing manifests -------------------------------------------------
     def load(self, snap: Snapshot, cls: type[M], path: str) -> M | None:
@@ -145,8 +171,22 @@ class Registry:
 
     def transact(self, build: Build[T]) -> T:
         """Commit what `build(tip)` returns (ops, message, result), redone if the tip moved."""
+        if self._pinned is not None:
+            raise UsageError(
+                "write",
+                f"this client reads the registry at {self._pinned.commit}: it is "
+                "read-only; use a Client without at= to change the registry",
+            )
         result, _ = self.git.transact(build)
         return result
+
+    def require_writable(self) -> None:
+        if self._pinned is not None:
+            raise UsageError(
+                "write",
+                f"this client reads the registry at {self._pinned.commit}: it is read-only; "
+                "use a Client without at= (a command without --at) to change the registry",
+            )
 
     # -- initialisation ----------------------------------------------------------------
     def is_initialized(self, snap: Snapshot | None = None) -> bool:
@@ -187,6 +227,9 @@ class Registry:
         return InitResult(self.git.branch, url, created)
 
     def ensure_initialized(self) -> None:
+        if self._pinned is not None:
+            self.require_initialized(self._pinned)
+            return
         if self._initialized:
             return  # a registry branch is never un-initialised under a running client
         if not self.is_initialized():
@@ -235,6 +278,32 @@ class Registry:
 
     def close(self) -> None:
         self.git.objects.close()
+
+
+_RELATIVE_DATE = re.compile(
+    r"\d+ (second|minute|hour|day|week|month|year)s? ago|yesterday|today|now", re.IGNORECASE
+)
+
+
+def _resolve_point(git: GitStore, when: str) -> str:
+    """The registry commit `when` names: a revision, else the last commit at a date."""
+    from datetime import datetime
+
+    try:
+        return git.resolve(when)
+    except RevisionNotFoundError:
+        pass
+    try:
+        datetime.fromisoformat(when.replace("Z", "+00:00"))
+    except ValueError:
+        if _RELATIVE_DATE.fullmatch(when.strip()) is None:
+            raise RevisionNotFoundError(when) from None
+    if git.head() is None:
+        raise RegistryNotInitializedError(git.branch)
+    found = git.git("rev-list", "-1", f"--before={when}", git.ref).strip()
+    if not found:
+        raise RevisionNotFoundError(when)  # the registry did not exist yet then
+    return found
 
 
 def _dvc_config(name: str, url: str, options: dict[str, str]) -> bytes:
