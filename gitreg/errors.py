@@ -131,7 +131,7 @@ class ModelNotFoundError(NotFoundError):
 class RunNotFoundError(NotFoundError):
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
-        super().__init__(f"run {run_id!r} not found: list runs with `gitreg log`")
+        super().__init__(f"run {run_id!r} not found: list runs with `gitreg runs`")
 
 
 class RevisionNotFoundError(NotFoundError):

@@ -29,6 +29,7 @@ from gitreg.errors import ArtifactNotFoundError, UsageError
 if TYPE_CHECKING:
     from gitreg.manifest.schema import RunFile
     from gitreg.materializers.base import Materializer
+    from gitreg.services.history import Change, Diff
     from gitreg.services.lineage import LineageNode
     from gitreg.services.registry import InitResult, Registry
     from gitreg.services.validate import Report
@@ -396,3 +397,35 @@ class Client:
             )
         art = self.get_artifact_version(name_or_id, version)
         return lineage.lineage_of_artifact(self._reg, art.view.meta.id, snap)
+
+    # -- history -------------------------------------------------------------------------
+    def history(
+        self,
+        model: str | None = None,
+        version: str | None = None,
+        *,
+        stage: str | None = None,
+        artifact: str | None = None,
+        artifact_version: str | None = None,
+        limit: int = 50,
+    ) -> list[Change]:
+        """Who changed what and when, newest first: the whole registry, a model, a model
+        version (its files and stage), a model's stage, or an artifact (version)."""
+        from gitreg.services import history
+
+        return history.log(
+            self._reg,
+            model,
+            version,
+            stage=stage,
+            artifact=artifact,
+            artifact_version=artifact_version,
+            limit=limit,
+        )
+
+    def diff(self, old: str | None = None, new: str | None = None) -> Diff:
+        """What changed between two registry states (revisions or dates; default: the last
+        change), in the registry's words: versions, links, stage moves, metadata."""
+        from gitreg.services import history
+
+        return history.diff(self._reg, old, new)

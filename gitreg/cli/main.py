@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from gitreg.cli import artifacts, links, models, output, registry
+from gitreg.cli import artifacts, history, links, models, output, registry
 
 
 class _Warnings(logging.Handler):
@@ -95,7 +95,9 @@ for command in (
     links.lineage,
     models.stage,
     registry.validate,
-    registry.log_cmd,
+    registry.runs_cmd,
+    history.log,
+    history.diff,
     registry.demo,
 ):
     cli.add_command(command)

@@ -1,4 +1,4 @@
-"""`gitreg init`, `validate`, `log` and `demo`: the registry branch as a whole."""
+"""`gitreg init`, `validate`, `runs` and `demo`: the registry branch as a whole."""
 
 from __future__ import annotations
 
@@ -94,12 +94,12 @@ def validate(ctx: click.Context, rev: str | None, check_remote: bool, as_json: b
         sys.exit(1)
 
 
-@click.command("log")
+@click.command("runs")
 @at_option
 @click.option("-n", "limit", type=int, default=20, show_default=True, help="How many runs.")
 @json_option
 @click.pass_context
-def log_cmd(ctx: click.Context, limit: int, as_json: bool) -> None:
+def runs_cmd(ctx: click.Context, limit: int, as_json: bool) -> None:
     """Recent pipeline runs, newest first."""
     runs = client_of(ctx).list_runs()[::-1][: max(limit, 0)]
     if as_json:

@@ -123,7 +123,7 @@ class Registry:
         """This registry as it was at `when`: a revision (commit, tag, `gitreg~5`, a proposal
         branch) or a date (`2026-12-01`, `2026-12-01T10:00`, `3 days ago`), meaning the last
         registry commit at or before it. Read-only; shares this registry's caches."""
-        commit = _resolve_point(self.git, when)
+        commit = resolve_point(self.git, when)
         view = copy.copy(self)
         view._pinned = self.git.snapshot(commit)
         return view
@@ -285,7 +285,7 @@ _RELATIVE_DATE = re.compile(
 )
 
 
-def _resolve_point(git: GitStore, when: str) -> str:
+def resolve_point(git: GitStore, when: str) -> str:
     """The registry commit `when` names: a revision, else the last commit at a date."""
     from datetime import datetime
 

@@ -1,4 +1,4 @@
-"""`gitreg lineage` (tree, mermaid, json; artifacts and model versions) and `gitreg log`."""
+"""`gitreg lineage` (tree, mermaid, json; artifacts and model versions) and `gitreg runs`."""
 
 import json
 import re
@@ -248,7 +248,7 @@ def test_log_lists_runs_newest_first(cli_runner: CliRunner, ran: Any, repo: Path
     with pytest.raises(RuntimeError):
         failing_pipeline()
     failed = Client().list_runs()[-1]
-    out = ok(invoke(cli_runner, "log")).stdout
+    out = ok(invoke(cli_runner, "runs")).stdout
     assert ran.id[:8] in out and failed.id[:8] in out
     assert out.index(failed.id[:8]) < out.index(ran.id[:8])  # newest first
     row = next(line for line in out.splitlines() if ran.id[:8] in line)
@@ -260,7 +260,7 @@ def test_log_lists_runs_newest_first(cli_runner: CliRunner, ran: Any, repo: Path
 
 def test_log_json(cli_runner: CliRunner, ran: Any, repo: Path) -> None:
     lineage_pipeline(n=6)
-    docs = json.loads(ok(invoke(cli_runner, "log", "--json")).stdout)
+    docs = json.loads(ok(invoke(cli_runner, "runs", "--json")).stdout)
     runs = Client().list_runs()
     assert [d["id"] for d in docs] == [r.id for r in reversed(runs)]
     newest = docs[0]
@@ -276,14 +276,14 @@ def test_log_json(cli_runner: CliRunner, ran: Any, repo: Path) -> None:
         "fit",
     ]
     assert docs[1]["steps"][0]["outputs"]["raw"] == str(Client().get_artifact_version("raw", 1).id)
-    limited = json.loads(ok(invoke(cli_runner, "log", "-n", "1", "--json")).stdout)
+    limited = json.loads(ok(invoke(cli_runner, "runs", "-n", "1", "--json")).stdout)
     assert [d["id"] for d in limited] == [runs[-1].id]
 
 
 def test_log_of_registry_without_runs(cli_runner: CliRunner, client: Client) -> None:
-    assert json.loads(ok(invoke(cli_runner, "log", "--json")).stdout) == []
-    ok(invoke(cli_runner, "log"))
+    assert json.loads(ok(invoke(cli_runner, "runs", "--json")).stdout) == []
+    ok(invoke(cli_runner, "runs"))
 
 
 def test_log_n_zero_lists_nothing(cli_runner: CliRunner, ran: Any) -> None:
-    assert json.loads(ok(invoke(cli_runner, "log", "-n", "0", "--json")).stdout) == []
+    assert json.loads(ok(invoke(cli_runner, "runs", "-n", "0", "--json")).stdout) == []

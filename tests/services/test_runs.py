@@ -201,7 +201,7 @@ def test_get_run_by_id_and_prefix(repo: Path) -> None:
 
 
 def test_unknown_run_is_a_clear_error(client: Client) -> None:
-    with pytest.raises(RunNotFoundError, match="gitreg log") as info:
+    with pytest.raises(RunNotFoundError, match="gitreg runs") as info:
         client.get_run("deadbeef")
     assert isinstance(info.value, GitregError)
 
