@@ -11,7 +11,9 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-@pytest.mark.parametrize("script", ["bench_import.py", "bench_save_link.py", "bench_reads.py"])
+@pytest.mark.parametrize(
+    "script", ["bench_import.py", "bench_save_link.py", "bench_reads.py", "bench_client.py"]
+)
 def test_benchmark_quick_run_prints_its_table(script: str, tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(BENCH / script), "--quick", "--tmp", str(tmp_path)],
