@@ -80,15 +80,18 @@ def main() -> int:
         create_s = create_versions(client, n)
 
         chosen = str(n // 2 + 1)  # neither the first nor the latest version
-        staged = Model("m", chosen)
-        staged._client = client
+        staged = Model("m", chosen).bind(client)
         staged.set_stage("production")
         art = client.save_artifact(SMALL, "small")
         client.link_artifact_to_model(art.id, staged)
 
-        # listing: a fresh Client each time (parse caches empty), then a warm one
+        # listing: a cold Client each time (the process's caches of the repository dropped
+        # first: a Client() alone shares them), then a warm one
+        from gitreg.services.registry import close_registries
+
         cold_s: list[float] = []
         for _ in range(list_runs):
+            close_registries()
             fresh = Client(repo)
             cold_s.append(timed(lambda c=fresh: list_versions(c)))
         listed = list_versions(client)
@@ -98,8 +101,7 @@ def main() -> int:
 
         # resolve Model("m", "production") and load the linked artifact, warm
         def resolve() -> Any:
-            m = Model("m", "production")
-            m._client = client
+            m = Model("m", "production").bind(client)
             m.model_version  # noqa: B018 - resolves the stage
             return m
 

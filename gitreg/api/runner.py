@@ -48,6 +48,7 @@ class Run:
     produced: dict[int, tuple[Any, str]] = field(default_factory=dict)  # id(obj) -> (obj, art id)
     invocations: dict[str, int] = field(default_factory=dict)
     is_pipeline: bool = True
+    unsaved_cache: dict[str, CacheEntry] = field(default_factory=dict)
 
     def invocation_name(self, step: str) -> str:
         """ZenML's names for repeated calls of one step in a run: `s`, `s_2`, `s_3`, ..."""
@@ -142,7 +143,7 @@ class start_run:
             run.manifest.model = version
         elif not run.is_pipeline and run.manifest.steps:
             run.manifest.model = run.manifest.steps[0].model  # a one-step run: its step's
-        run.save()
+        run.save(run.unsaved_cache)
 
 
 def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -263,7 +264,10 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
         if entry.status == "completed" and key is not None:
             cache[key] = CacheEntry(step=invocation, run=run.info.id, outputs=dict(entry.outputs))
         run.manifest.steps.append(entry)
-        run.save(cache)
+        if run.is_pipeline:
+            run.save(cache)
+        else:  # a one-step run: its end, right after this, writes it all in one commit
+            run.unsaved_cache.update(cache)
 
 
 def _from_cache(

@@ -16,17 +16,27 @@ log = logging.getLogger(__name__)
 
 
 def code_ref(reg: Registry) -> CodeRef:
-    """The user's HEAD commit and whether the working tree differs from it."""
+    """The user's HEAD commit and branch, and whether the working tree differs from it
+    (one `git status`, which reports all three)."""
     work = reg.git.work_tree
     if work is None:
         return CodeRef()
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", "-C", work, *args], capture_output=True, text=True)
-
-    head = run("rev-parse", "--verify", "-q", "HEAD").stdout.strip() or None
-    branch = run("symbolic-ref", "-q", "--short", "HEAD").stdout.strip() or None
-    dirty = bool(run("status", "--porcelain", "--untracked-files=no").stdout.strip())
+    proc = subprocess.run(
+        ["git", "-C", work, "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    )
+    head = branch = None
+    dirty = False
+    for line in proc.stdout.splitlines():
+        if line.startswith("# branch.oid "):
+            oid = line[len("# branch.oid ") :]
+            head = None if oid == "(initial)" else oid
+        elif line.startswith("# branch.head "):
+            name = line[len("# branch.head ") :]
+            branch = None if name == "(detached)" else name
+        elif not line.startswith("#"):
+            dirty = True
     return CodeRef(commit=head, branch=branch, dirty=dirty)
 
 

@@ -184,11 +184,19 @@ def test_run_records_code_commit_and_dirty_flag(repo: Path) -> None:
     assert last.code.dirty is False
 
 
+def test_run_on_a_detached_head_has_no_branch(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--detach")
+    training()
+    code = Client().list_runs()[-1].code
+    assert code.commit == git(repo, "rev-parse", "HEAD") and code.branch is None
+
+
 def test_run_in_a_repository_without_commits(empty_repo: Path) -> None:
     training()
     run = Client().list_runs()[0]
     assert run.status == "completed"
     assert run.code.commit is None
+    assert run.code.branch == "main"
     assert run.code.dirty is False
     assert git(empty_repo, "branch", "--list", "gitreg") != ""
 
