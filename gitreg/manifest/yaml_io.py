@@ -1,9 +1,11 @@
 """The one loader and dumper of registry YAML.
 
-Loading uses ruamel.yaml's safe loader (C-accelerated when ruamel.yaml.clib is present).
-Dumping uses a small emitter for the plain data manifests hold (dicts in the order given,
-lists, str, int, float, bool, None): deterministic block style, and about 20x faster than
-a general emitter on the save path. Its output round-trips through the loader (tested).
+Loading is ruamel.yaml's safe loader (its C one when ruamel.yaml.clib is installed) behind
+cheap guards against hostile input: a size limit, a nesting limit, no anchors or aliases.
+Dumping is a small emitter for the plain data manifests hold (dicts in the order given,
+lists, str, int, float, bool, None): deterministic block style, and much faster than a
+general emitter on the save path. Its output reads back through the loader as written
+(tests/manifest/test_yaml_roundtrip.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import json
 import math
 import re
 from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.nodes import MappingNode, SequenceNode
+from ruamel.yaml.tokens import AliasToken, AnchorToken
 
 from gitreg.errors import ManifestError
 
@@ -125,156 +131,81 @@ def dumps(data: dict[str, Any]) -> bytes:
     return "".join(out).encode()
 
 
-_yaml: Any = None
+def _pure_yaml() -> Any:
+    """ruamel's pure-Python safe loader: the fallback, and for the rare paths below (one
+    per call: a YAML object holds the state of the document it reads)."""
+    return YAML(typ="safe", pure=True)
 
 
-def _loader() -> Any:
-    global _yaml
-    if _yaml is None:
-        from ruamel.yaml import YAML
+_SafeLoader: Any = None
+try:
+    from ruamel.yaml import CSafeLoader
+except ImportError:  # no ruamel.yaml.clib: the pure-Python loader reads alone
+    pass
+else:
 
-        _yaml = YAML(typ="safe")
-    return _yaml
+    class _SafeLoader(CSafeLoader):  # type: ignore[misc,no-redef]
+        # its resolver has YAML 1.2's rules but names no version, so its float constructor
+        # would warn about YAML 1.1's syntax ("1e-05" has no dot in its mantissa)
+        processing_version = (1, 2)
+
+
+def _load(text: str) -> Any:
+    if _SafeLoader is None:
+        return _pure_yaml().load(text)
+    loader = _SafeLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def loads(data: bytes, path: str) -> Any:
     """Parse one manifest; any failure is a ManifestError naming `path:line`."""
     if len(data) > MAX_BYTES:
-        raise ManifestError(path, f"file is {len(data)} bytes, over the {MAX_BYTES} limit")
+        at = data.count(b"\n", 0, MAX_BYTES) + 1  # where the limit is crossed
+        raise ManifestError(path, f"file is {len(data)} bytes, over the {MAX_BYTES} limit", at)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ManifestError(path, f"not UTF-8 ({e.reason})") from None
+        at = data.count(b"\n", 0, e.start) + 1
+        raise ManifestError(path, f"not UTF-8 ({e.reason})", at) from None
     _check_depth(text, path)
-    canonical = _canonical_loads(text, data)  # gitreg's own form: no anchors or aliases
-    if canonical is not None:
-        return canonical
     if "&" in text or "*" in text:
         # anchors and aliases are never written by gitreg; refusing them stops alias bombs
         _reject_aliases(text, path)
     try:
-        return _loader().load(text)
-    except Exception as e:
+        return _load(text)
+    except Exception as e:  # ruamel's errors, and the ValueError of e.g. `!!int x`
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ManifestError(path, f"invalid YAML: {problem}", line) from None
 
 
-# -- the canonical form, read without ruamel -------------------------------------------------
-_INT = re.compile(r"-?[0-9]+")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_DECODER = json.JSONDecoder()
-
-
-def _canonical_loads(text: str, data: bytes) -> Any:
-    """`text` parsed if it is exactly what `dumps` writes, else None (ruamel reads it).
-
-    Manifests gitreg wrote are in that form, so most reads skip ruamel (and a one-shot CLI
-    query skips importing it). The value is accepted only if writing it again gives the
-    same bytes; as `dumps` output reads back through ruamel to the value written (tested),
-    the result is what ruamel would have returned.
-    """
-    if text == "{}\n":
-        return {}
-    if not text.endswith("\n") or _SURROGATE_ESCAPE.search(text):
-        return None  # ruamel refuses lone surrogates: let it say so
-    lines = text[:-1].split("\n")
+def line_of(data: bytes, loc: tuple[str | int, ...]) -> int | None:
+    """The line (1-based) of the key or item at `loc` (keys and indexes, as pydantic names
+    a field) in a YAML document, or of the deepest part of it that is there (the document's
+    first line if none is)."""
     try:
-        value, end = _mapping(lines, 0, "")
-    except (ValueError, IndexError):
+        node = _pure_yaml().compose(data.decode("utf-8"))
+    except Exception:  # not readable YAML: loads() says where
         return None
-    if end != len(lines) or not value or dumps(value) != data:
+    if node is None:
         return None
-    return value
-
-
-def _token(rest: str) -> tuple[str | None, str]:
-    """Split `rest` into a key (or None if it is not `key:`...) and what follows the colon."""
-    if rest.startswith('"'):
-        key, end = _DECODER.raw_decode(rest)
-        if not isinstance(key, str) or rest[end : end + 1] != ":":
-            return None, rest
-        return key, rest[end + 1 :]
-    colon = rest.find(":")
-    if colon <= 0 or not _PLAIN.fullmatch(rest[:colon]):
-        return None, rest
-    return rest[:colon], rest[colon + 1 :]
-
-
-def _value(text: str) -> Any:
-    if text.startswith('"'):
-        value, end = _DECODER.raw_decode(text)
-        if end != len(text) or not isinstance(value, str):
-            raise ValueError(text)
-        return value
-    if text == "{}":
-        return {}
-    if text == "[]":
-        return []
-    if text in _WORDS:
-        return _WORDS[text]
-    if _INT.fullmatch(text):
-        return int(text)
-    if text[:1].isdigit() or text[:1] == "-":
-        return float(text)
-    if _PLAIN.fullmatch(text):
-        return text
-    raise ValueError(text)
-
-
-_WORDS: dict[str, Any] = {
-    "null": None, "true": True, "false": False,
-    ".nan": math.nan, ".inf": math.inf, "-.inf": -math.inf,
-}  # fmt: skip
-
-
-def _is_item(line: str, indent: str) -> bool:
-    return line.startswith(indent + "- ") or line == indent + "-"
-
-
-def _nested(lines: list[str], i: int, indent: str) -> tuple[Any, int]:
-    """The block after `key:` on line i-1: a list at the same indent or a deeper mapping."""
-    if _is_item(lines[i], indent):
-        return _sequence(lines, i, indent)
-    return _mapping(lines, i, indent + "  ")
-
-
-def _mapping(lines: list[str], i: int, indent: str) -> tuple[dict[str, Any], int]:
-    out: dict[str, Any] = {}
-    while i < len(lines):
-        line = lines[i]
-        if not line.startswith(indent) or line[len(indent) : len(indent) + 1] in (" ", "-", ""):
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, MappingNode):
+            pair = next((kv for kv in node.value if kv[0].value == str(part)), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, SequenceNode) and type(part) is int and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
             break
-        key, rest = _token(line[len(indent) :])
-        if key is None:
-            raise ValueError(line)
-        if rest == "":
-            out[key], i = _nested(lines, i + 1, indent)
-        elif rest.startswith(" "):
-            out[key] = _value(rest[1:])
-            i += 1
-        else:
-            raise ValueError(line)
-    return out, i
-
-
-def _sequence(lines: list[str], i: int, indent: str) -> tuple[list[Any], int]:
-    out: list[Any] = []
-    item: Any
-    while i < len(lines) and _is_item(lines[i], indent):
-        rest = lines[i][len(indent) + 2 :]
-        if lines[i] == indent + "-":
-            item, i = _sequence(lines, i + 1, indent + "  ")
-        elif _token(rest)[0] is not None:  # a mapping whose first key shares the "- " line
-            lines[i] = indent + "  " + rest
-            item, i = _mapping(lines, i, indent + "  ")
-        else:
-            item = _value(rest)
-            i += 1
-        out.append(item)
-    return out, i
+    return line
 
 
 _OPEN_CLOSE = re.compile(r"[\[\]{}]")
@@ -297,11 +228,8 @@ def _check_depth(text: str, path: str) -> None:
 def _reject_aliases(text: str, path: str) -> None:
     """ManifestError at the first anchor or alias, found by ruamel's scanner (tokens only:
     linear, nothing is composed), so `*` or `&` inside quoted text is no false alarm."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.tokens import AliasToken, AnchorToken
-
     try:
-        for token in YAML(typ="safe", pure=True).scan(text):
+        for token in _pure_yaml().scan(text):
             if isinstance(token, (AnchorToken, AliasToken)):
                 line = token.start_mark.line + 1
                 raise ManifestError(path, "YAML anchors and aliases are not allowed", line)

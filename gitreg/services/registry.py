@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel
+
 from gitreg.errors import (
     ManifestError,
     NotARegistryError,
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-M = TypeVar("M")
+M = TypeVar("M", bound=BaseModel)  # a manifest class
 Build = Callable[[Snapshot], tuple[list[Op], str, T]]
 
 
@@ -141,7 +143,7 @@ class Registry:
                 data = snap.objects.read_blob(sha)
             except KeyError:  # e.g. a submodule entry where a manifest should be
                 raise ManifestError(path, "not a file git can read (a submodule?)") from None
-            obj = parse(cls, data, path)  # type: ignore[arg-type]
+            obj = parse(cls, data, path)
             self.parsed.put(cls, sha, obj)
         return obj
 

@@ -129,7 +129,6 @@ def test_deep_documents_read_back_and_ruamel_agrees(doc: dict, reliability_count
     reliability_counts.add("hypothesis examples")
     data = yaml_io.dumps(doc)
     assert same(yaml_io.loads(data, "doc.yaml"), doc)
-    assert same(yaml_io._loader().load(data.decode()), doc)  # what any YAML reader sees
 
 
 @pytest.mark.parametrize(
@@ -347,86 +346,3 @@ def test_model_version_numbering(shared_client: Client, ops: list, reliability_c
     assert [(v.name, v.number) for v in listed] == list(versions.items())
     assert client.get_model_version(model).name == list(versions)[-1]  # latest = last created
     assert client.get_model(model).latest_version_name == list(versions)[-1]
-
-
-# -- the canonical-form reader (manifests gitreg wrote skip ruamel) ------------------------
-
-
-@SETTINGS
-@given(doc=_documents(allow_unsafe=True))
-@example(doc={"a": [[1, []], {}, {"b": [{"c": None}]}], "d": {"e": {}}})
-@example(doc={"k": ["- x", "a: b", ""], "10": -0.0})
-def test_canonical_reader_agrees_with_ruamel(doc: dict, reliability_counts) -> None:
-    reliability_counts.add("hypothesis examples")
-    data = yaml_io.dumps(doc)
-    fast = yaml_io._canonical_loads(data.decode(), data)
-    assert fast is None or same(fast, yaml_io._loader().load(data.decode()))
-
-
-def test_canonical_reader_takes_the_manifests_gitreg_writes() -> None:
-    meta = ArtifactMeta(
-        id="edd28136-abc7-4aee-b159-0124b8e8dde6", name="ckpt", version="800", seq=800,
-        type="data", data_type="builtins.dict", materializer="builtin-json",
-        created="2026-11-29T18:04:20.875850Z", user_metadata={"loss": 0.25, "tags": ["a b"]},
-    )  # fmt: skip
-    pointer = ArtifactVersionFile(
-        outs=[DvcOut(md5="aa09e9b08fced68bd10edbe07c4700e1", size=24, path="800")],
-        meta={"gitreg": meta},
-    )
-    entity = ModelEntity(id="x", name="m", created="2026-11-29T18:04:20Z", stages={"3": "prod"})
-    for obj in (pointer, entity):
-        data = dump(obj)
-        assert yaml_io._canonical_loads(data.decode(), data) == yaml_io._loader().load(data)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "a: 1 # a comment\n",
-        "a:   1\n",
-        "a: 'single'\n",
-        "{a: 1}\n",
-        "a:\n    b: 1\n",
-        "a: 1\na: 2\n",  # duplicate keys: ruamel refuses them
-        "a: 0x1F\n",
-        "a: 1.0e3\n",
-        "a: yes\n",
-        "a: 1",  # no final newline
-        "- 1\n- 2\n",  # not a mapping
-    ],
-)
-def test_hand_written_yaml_is_left_to_ruamel(text: str) -> None:
-    assert yaml_io._canonical_loads(text, text.encode()) is None
-    try:
-        expected: Any = yaml_io._loader().load(text)
-    except Exception:
-        expected = "error"
-    try:
-        got: Any = yaml_io.loads(text.encode(), "f.yaml")
-    except ManifestError:
-        got = "error"
-    assert same(got, expected) or (got == "error" and expected == "error")
-
-
-def test_reading_a_registry_gitreg_wrote_does_not_import_ruamel(tmp_path) -> None:
-    import subprocess
-    import sys
-
-    from gitreg import Model
-
-    repo = make_repo(tmp_path / "r")
-    client = Client(repo)
-    client.init()
-    m = Model("m", "v1")
-    m.bind(client)
-    m.set_stage("production")
-    client.link_artifact_to_model(client.save_artifact({"x": 1}, "small").id, m)
-    script = (
-        "import sys\nfrom gitreg import Client\n"
-        f"mv = Client({str(repo)!r}).get_model_version('m', 'production')\n"
-        "art = mv.get_data_artifact('small')\n"
-        "print(mv.name, art.version, 'ruamel' in ' '.join(sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["v1", "1", "False"]
