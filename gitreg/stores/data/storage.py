@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from gitreg import faults
 from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
+from gitreg.stores.data.folders import folder_files, require_regular
 from gitreg.stores.data.objects import CHUNK, OID_RE, StoredObject, install, oid_path
 from gitreg.stores.data.remotes import Remote, RemoteSpec, open_remote
 from gitreg.stores.files import replace_file, tmp_name
@@ -64,20 +65,6 @@ def why_failed(e: OSError) -> str:
         if probe and not os.access(probe, os.W_OK):
             return f"{os.strerror(errno.EACCES)} ({probe} is not writable)"
     return e.strerror or str(e)
-
-
-def _require_regular(path: str) -> None:
-    from gitreg.errors import MaterializerError
-
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise MaterializerError(f"{path} does not exist: nothing to save") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise MaterializerError(
-            f"{path} is neither a regular file nor a folder (a device, pipe or socket): "
-            "save a regular file, or read it into bytes first"
-        )
 
 
 def _stat_key(st: os.stat_result) -> str:
@@ -242,18 +229,14 @@ class DataStore:
         return StoredObject(oid, size)
 
     def add_dir(self, src: str, progress: Progress | None = None) -> StoredObject:
+        """Add every file of the folder `src` (see `folders` for symlinks and names), then
+        its `.dir` listing."""
         entries = []
         total = 0
-        for dirpath, dirnames, filenames in os.walk(src):
-            dirnames.sort()
-            for fn in sorted(filenames):
-                full = os.path.join(dirpath, fn)
-                _require_regular(full)
-                rel = os.path.relpath(full, src).replace(os.sep, "/")
-                obj = self.add_file(full, progress)
-                entries.append({"md5": obj.md5, "relpath": rel})
-                total += obj.size
-        entries.sort(key=lambda e: e["relpath"])
+        for rel, full in folder_files(src):  # all checked before anything is added
+            obj = self.add_file(full, progress)
+            entries.append({"md5": obj.md5, "relpath": rel})
+            total += obj.size
         body = json.dumps(entries, sort_keys=True).encode()
         oid = hashlib.md5(body).hexdigest() + ".dir"
         dest = oid_path(self.cache_dir, oid)
@@ -265,7 +248,7 @@ class DataStore:
     def add_path(self, src: str, progress: Progress | None = None) -> StoredObject:
         if os.path.isdir(src):
             return self.add_dir(src, progress)
-        _require_regular(src)
+        require_regular(src)
         return self.add_file(src, progress)
 
     # -- remote ----------------------------------------------------------------
