@@ -1,4 +1,8 @@
-"""The materializer registry: a materializer per type, users register their own."""
+"""The materializer registry: a materializer per type, users register their own.
+
+It is the one place that knows every built-in materializer (`register_builtins`); their
+modules import numpy, pandas, pyarrow and cloudpickle only for an object that needs them.
+"""
 
 from __future__ import annotations
 
@@ -28,15 +32,38 @@ def register_materializer(cls: type[Materializer], *types: type) -> type[Materia
 _builtins_lock = threading.Lock()
 
 
+def register_builtins() -> None:
+    """Register every built-in materializer (numpy and pandas lazily, via `matches`)."""
+    from gitreg.materializers.binary import BytesMaterializer
+    from gitreg.materializers.cloudpickle_objects import CloudpickleMaterializer
+    from gitreg.materializers.jsonlike import BuiltinJSONMaterializer
+    from gitreg.materializers.numpy_arrays import NumpyMaterializer
+    from gitreg.materializers.pandas_frames import PandasMaterializer
+    from gitreg.materializers.paths import PathMaterializer
+    from gitreg.materializers.pydantic_models import PydanticMaterializer
+
+    # in this order: lazy matchers are tried last registered first
+    for cls in (
+        BuiltinJSONMaterializer,
+        BytesMaterializer,
+        PathMaterializer,
+        NumpyMaterializer,
+        PandasMaterializer,
+        CloudpickleMaterializer,
+        # for BaseModel once the user imports pydantic (_register_pydantic): importing it
+        # here would cost every fresh process ~150 ms
+        PydanticMaterializer,
+    ):
+        register_materializer(cls)
+
+
 def _ensure_builtins() -> None:
     global _builtins_loaded
     if _builtins_loaded:
         return
     with _builtins_lock:  # threads saving at once must all see the full registry
         if not _builtins_loaded:
-            from gitreg.materializers import builtin
-
-            builtin.register_all()
+            register_builtins()
             _builtins_loaded = True
 
 
@@ -48,7 +75,7 @@ def _register_pydantic() -> None:
     pydantic = sys.modules.get("pydantic")
     if pydantic is None:
         return
-    from gitreg.materializers.builtin import PydanticMaterializer
+    from gitreg.materializers.pydantic_models import PydanticMaterializer
 
     with _builtins_lock:
         _by_type.setdefault(pydantic.BaseModel, PydanticMaterializer)
@@ -65,7 +92,7 @@ def for_object(obj: Any) -> Materializer:
         cls = _by_type.get(klass)
         if cls is not None:
             if cls.name == "builtin-json":
-                from gitreg.materializers.builtin import json_safe
+                from gitreg.materializers.jsonlike import json_safe
 
                 if not json_safe(obj):
                     break  # e.g. a dict holding an array: not JSON, try the others

@@ -18,19 +18,15 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 
 from gitreg.enums import ArtifactType
 from gitreg.errors import MaterializerError
-from gitreg.materializers import builtin, registry
-from gitreg.materializers.base import Materializer
-from gitreg.materializers.builtin import (
-    BuiltinJSONMaterializer,
-    BytesMaterializer,
-    CloudpickleMaterializer,
-    NumpyMaterializer,
-    PandasMaterializer,
-    PathMaterializer,
-    PydanticMaterializer,
-    json_safe,
-    saves_dir,
-)
+from gitreg.materializers import jsonlike, pandas_frames, registry
+from gitreg.materializers.base import Materializer, saves_dir
+from gitreg.materializers.binary import BytesMaterializer
+from gitreg.materializers.cloudpickle_objects import CloudpickleMaterializer
+from gitreg.materializers.jsonlike import BuiltinJSONMaterializer, json_safe
+from gitreg.materializers.numpy_arrays import NumpyMaterializer
+from gitreg.materializers.pandas_frames import PandasMaterializer
+from gitreg.materializers.paths import PathMaterializer
+from gitreg.materializers.pydantic_models import PydanticMaterializer
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -111,7 +107,7 @@ def test_json_round_trip_keeps_values_and_types(value: Any, tmp_path: pathlib.Pa
 
 def test_json_nan() -> None:
     m = BuiltinJSONMaterializer()
-    loaded = builtin.decode_json(m.to_bytes({"x": float("nan"), "t": (float("nan"),)}))
+    loaded = jsonlike.decode_json(m.to_bytes({"x": float("nan"), "t": (float("nan"),)}))
     assert math.isnan(loaded["x"]) and type(loaded["t"]) is tuple and math.isnan(loaded["t"][0])
 
 
@@ -402,7 +398,7 @@ def test_pandas_series_round_trip(series: pd.Series, tmp_path: pathlib.Path) -> 
 
 
 def test_pandas_pickle_when_no_pyarrow(tmp_path: pathlib.Path, monkeypatch: Any) -> None:
-    monkeypatch.setattr(builtin, "_have_pyarrow", lambda: False)
+    monkeypatch.setattr(pandas_frames, "_have_pyarrow", lambda: False)
     df = FRAMES["basic"]
     m = PandasMaterializer()
     loaded = round_trip(m, df, tmp_path)
@@ -589,10 +585,8 @@ def test_cloudpickle_artifact_type_for() -> None:
 # --------------------------------------------------------------------------- registration
 
 
-def test_register_all_names() -> None:
-    from gitreg.materializers import registry
-
-    builtin.register_all()
+def test_register_builtins_names() -> None:
+    registry.register_builtins()
     for name, cls in [
         ("builtin-json", BuiltinJSONMaterializer),
         ("bytes", BytesMaterializer),
@@ -608,10 +602,12 @@ def test_register_all_names() -> None:
     assert type(registry.for_object(Inner(x=1))) is PydanticMaterializer
 
 
-def test_import_does_not_import_numpy_or_pandas() -> None:
+def test_registering_the_builtins_imports_no_third_party_library() -> None:
     code = (
-        "import sys, gitreg.materializers.builtin as b; b.register_all(); "
-        "print('numpy' in sys.modules, 'pandas' in sys.modules)"
+        "import sys, gitreg.materializers.registry as r; r.register_builtins(); "
+        "r.for_object({'a': 1}); r.for_object(b'x'); "
+        "print(*(m in sys.modules for m in "
+        "('numpy', 'pandas', 'pyarrow', 'pydantic', 'cloudpickle')))"
     )
     env = {
         **os.environ,
@@ -620,4 +616,15 @@ def test_import_does_not_import_numpy_or_pandas() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False"] * 5
+
+
+def test_a_materializer_with_only_to_bytes_saves_those_bytes(tmp_path: pathlib.Path) -> None:
+    class Upper(Materializer):
+        def to_bytes(self, obj: Any) -> bytes:
+            return str(obj).upper().encode()
+
+    Upper().save("shout", str(tmp_path / "f"))
+    assert (tmp_path / "f").read_bytes() == b"SHOUT"
+    with pytest.raises(NotImplementedError):
+        Materializer().save("no bytes", str(tmp_path / "g"))

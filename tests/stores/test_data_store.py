@@ -244,23 +244,68 @@ def test_a_corrupt_cache_object_is_detected_evicted_and_refetched(
     assert Path(store.ensure(f.md5)).read_bytes() == data  # and the remote's copy comes back
 
 
-def test_a_byte_flipped_in_place_in_a_hard_linked_cache_object_is_reported_not_returned(
-    store: DataStore, cache: Path, dvc_remote: Path
+def embedded(tmp_path: Path) -> tuple[DataStore, Path, Path]:
+    """A store laid out as the registry lays it: the embedded remote beside the cache."""
+    gitreg_dir = tmp_path / "gitreg"
+    cache, remote = gitreg_dir / "cache", gitreg_dir / "remote"
+    return DataStore(str(cache), RemoteSpec("gitreg", str(remote))), cache, remote
+
+
+def test_the_embedded_remote_shares_the_cache_file(tmp_path: Path) -> None:
+    store, cache, remote = embedded(tmp_path)
+    f = store.add_bytes(b"one copy on one disk")
+    store.push(f)
+    assert obj_path(remote, f.md5).read_bytes() == b"one copy on one disk"
+    assert obj_path(cache, f.md5).stat().st_ino == obj_path(remote, f.md5).stat().st_ino
+
+
+def test_a_byte_flipped_in_place_in_the_embedded_remote_is_reported_not_returned(
+    tmp_path: Path,
 ) -> None:
-    """A local remote on the same filesystem shares the cache's file (a hard link): a byte
-    flipped in place corrupts the only copy. That must be reported as such (not as a cache
-    problem a reload would fix), and never return wrong bytes."""
+    """The embedded remote shares the cache's file (a hard link): a byte flipped in place
+    corrupts the only copy. That must be reported as such (not as a cache problem a reload
+    would fix), and never return wrong bytes."""
+    store, cache, _ = embedded(tmp_path)
     data = b"cached bytes that will rot in place"
     f = store.add_bytes(data)
     store.push(f)
-    if obj_path(cache, f.md5).stat().st_ino != obj_path(dvc_remote, f.md5).stat().st_ino:
-        pytest.skip("the remote is on another filesystem: it holds a separate copy")
     rewrite(obj_path(cache, f.md5), flip_first_byte(data), in_place=True)
     with pytest.raises(ArtifactIntegrityError, match="share") as e:
         store.ensure(f.md5)
     assert e.value.where == "remote"
     with pytest.raises(ArtifactIntegrityError, match="in the remote is corrupt"):
         store.ensure(f.md5)
+
+
+@pytest.mark.parametrize("size", [100, BIG])
+def test_a_user_named_local_remote_is_a_second_copy(
+    store: DataStore, cache: Path, dvc_remote: Path, tmp_path: Path, size: int
+) -> None:
+    """A remote folder the user named holds its own copy of each object (never a hard link
+    of the cache), so rot in the cache's file, in place, loses nothing."""
+    data = random.Random(size).randbytes(size)
+    src = tmp_path / "model.bin"
+    src.write_bytes(data)
+    f = store.add_path(str(src))
+    d = store.add_dir(str(make_tree(tmp_path / "folder", TREE)))
+    store.push(f)
+    store.push(d)
+    for oid in objects_under(cache):
+        cached, pushed = obj_path(cache, oid), obj_path(dvc_remote, oid)
+        assert pushed.read_bytes() == cached.read_bytes()
+        assert pushed.stat().st_ino != cached.stat().st_ino
+        assert pushed.stat().st_mode & 0o222 == 0  # read-only, as the cache's objects
+
+    assert Path(store.ensure(f.md5)).read_bytes() == data  # verified (and recorded if big)
+    rewrite(obj_path(cache, f.md5), flip_first_byte(data), in_place=True)
+    os.utime(obj_path(cache, f.md5), ns=(0, 0))  # a changed mtime forces a re-hash
+    with pytest.raises(ArtifactIntegrityError, match="in the cache is corrupt") as e:
+        store.ensure(f.md5)
+    assert e.value.where == "cache"
+    assert not obj_path(cache, f.md5).exists()
+    assert obj_path(dvc_remote, f.md5).read_bytes() == data
+    assert Path(store.ensure(f.md5)).read_bytes() == data
+    assert store.remote_check(f.md5, size) is None
 
 
 def test_a_changed_big_cache_object_is_rehashed_because_its_mtime_changed(

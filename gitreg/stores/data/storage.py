@@ -1,7 +1,8 @@
-"""Artifact bytes: a local DVC-layout cache plus a DVC remote, md5-verified both ways.
+"""Artifact bytes: a local DVC-layout cache in front of a remote, md5-verified both ways.
 
 Layout (DVC 3): `<root>/files/md5/xx/yyyy…`; folders are `.dir` objects (JSON list of
-`{md5, relpath}` sorted by relpath). The local cache lives under `.git/gitreg/cache`.
+`{md5, relpath}` sorted by relpath). The local cache lives under `.git/gitreg/cache`; the
+remote is any `remotes.Remote`, chosen from the URL on first use.
 """
 
 from __future__ import annotations
@@ -11,54 +12,30 @@ import json
 import logging
 import os
 import queue
-import re
 import stat
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import BinaryIO
 
 from gitreg import faults
 from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
+from gitreg.stores.data.folders import folder_files, require_regular
+from gitreg.stores.data.objects import CHUNK, OID_RE, StoredObject, install, oid_path
+from gitreg.stores.data.remotes import Remote, RemoteSpec, open_remote
 from gitreg.stores.files import replace_file, tmp_name
 
 log = logging.getLogger(__name__)
-CHUNK = 1 << 20
 THREADED_COPY_MIN = 8 << 20  # files this big are copied by a second thread while hashing
 VERIFY_RECORD_MIN = 1 << 20  # objects below this are simply re-hashed on every load
 Progress = Callable[[int], None]
+
+__all__ = ["DataStore", "RemoteSpec", "StoredObject", "why_failed"]
 
 
 def _copyfile(src: str, dst: str) -> None:
     import shutil  # lazily: most processes never copy a file
 
     shutil.copyfile(src, dst)
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    md5: str  # ends with ".dir" for folders
-    size: int
-    nfiles: int | None = None
-
-    @property
-    def is_dir(self) -> bool:
-        return self.md5.endswith(".dir")
-
-
-_OID_RE = re.compile(r"[0-9a-f]{32}(\.dir)?")
-
-
-def _oid_path(root: str, oid: str) -> str:
-    if _OID_RE.fullmatch(oid) is None:  # never let a manifest name a path of its choosing
-        raise ArtifactIntegrityError(str(oid)[:80], "manifest", "not an md5 object id")
-    return os.path.join(root, "files", "md5", oid[:2], oid[2:])
-
-
-def _install(tmp: str, dest: str) -> None:
-    """Move a finished temp file into place read-only (objects are immutable)."""
-    os.chmod(tmp, 0o444)
-    os.replace(tmp, dest)  # same name means same content, so replacing is harmless
 
 
 def safe_relpath(rel: str) -> bool:
@@ -90,31 +67,30 @@ def why_failed(e: OSError) -> str:
     return e.strerror or str(e)
 
 
-def _require_regular(path: str) -> None:
-    from gitreg.errors import MaterializerError
-
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise MaterializerError(f"{path} does not exist: nothing to save") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise MaterializerError(
-            f"{path} is neither a regular file nor a folder (a device, pipe or socket): "
-            "save a regular file, or read it into bytes first"
-        )
-
-
-def _link(src: str, dest: str) -> None:
-    try:
-        os.link(src, dest)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        os.link(src, dest)
-
-
 def _stat_key(st: os.stat_result) -> str:
     """What a record keys on: a file with the same inode, size and mtime was not changed."""
     return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+
+
+def _same_path(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def hash_stream(
+    src: BinaryIO, write: Callable[[bytes], object] | None = None, progress: Progress | None = None
+) -> tuple[str, int]:
+    """md5 and size of what `src` holds, passing each chunk to `write` when given."""
+    md5 = hashlib.md5()
+    size = 0
+    while chunk := src.read(CHUNK):
+        if write is not None:
+            write(chunk)
+        md5.update(chunk)
+        faults.point("hash")
+        size += len(chunk)
+        if progress:
+            progress(len(chunk))
+    return md5.hexdigest(), size
 
 
 def hash_and_copy(
@@ -125,25 +101,11 @@ def hash_and_copy(
     For a big file the copy is written by a second thread while this one hashes (both
     release the GIL), so hashing and copying take about as long as hashing alone.
     """
-    md5 = hashlib.md5()
-    size = 0
     with open(src, "rb", buffering=0) as f:
         if dest_tmp is None:
-            while chunk := f.read(CHUNK):
-                md5.update(chunk)
-                size += len(chunk)
-                if progress:
-                    progress(len(chunk))
-            return md5.hexdigest(), size
+            return hash_stream(f, None, progress)
         with _Writer(dest_tmp, threaded=os.fstat(f.fileno()).st_size >= THREADED_COPY_MIN) as out:
-            while chunk := f.read(CHUNK):
-                out.write(chunk)
-                md5.update(chunk)
-                faults.point("hash")
-                size += len(chunk)
-                if progress:
-                    progress(len(chunk))
-    return md5.hexdigest(), size
+            return hash_stream(f, out.write, progress)
 
 
 class _Writer:
@@ -187,36 +149,35 @@ class _Writer:
             raise self._error
 
 
-class RemoteSpec:
-    """A DVC remote: its name, URL and options as written in `.dvc/config`."""
-
-    def __init__(self, name: str, url: str, options: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.url = url
-        self.options = dict(options or {})
-
-    @property
-    def is_local(self) -> bool:
-        return "://" not in self.url or self.url.startswith("file://")
-
-    @property
-    def local_path(self) -> str:
-        return self.url[len("file://") :] if self.url.startswith("file://") else self.url
-
-
 class DataStore:
-    """Hash, cache, push, fetch and verify artifact bytes."""
+    """Hash, cache, push, fetch and verify artifact bytes.
 
-    def __init__(self, cache_dir: str, remote: RemoteSpec) -> None:
+    `backend` replaces the remote `remote` names (e.g. a `memory.MemoryRemote` in tests).
+    The embedded remote, the folder `remote` beside the cache folder, may hard-link the
+    cache's files (one copy on one disk); any other local remote gets copies of its own.
+    """
+
+    def __init__(self, cache_dir: str, remote: RemoteSpec, backend: Remote | None = None) -> None:
         self.cache_dir = cache_dir
         self.remote = remote
         self._verified_dir = os.path.join(cache_dir, "verified")
-        self._remote_odb: Any = None
+        self._backend = backend
+        self._links = (
+            backend is None
+            and remote.is_local
+            and _same_path(remote.local_path, os.path.join(os.path.dirname(cache_dir), "remote"))
+        )
+
+    @property
+    def backend(self) -> Remote:
+        if self._backend is None:
+            self._backend = open_remote(self.remote, hard_links=self._links)
+        return self._backend
 
     # -- adding ----------------------------------------------------------------
     def add_bytes(self, data: bytes) -> StoredObject:
         oid = hashlib.md5(data).hexdigest()
-        dest = _oid_path(self.cache_dir, oid)
+        dest = oid_path(self.cache_dir, oid)
         faults.point("hash")
         if not os.path.exists(dest):
             replace_file(dest, data)
@@ -245,16 +206,16 @@ class DataStore:
         st = os.stat(src)
         if st.st_size >= VERIFY_RECORD_MIN:
             known = self._known_hash(src, st)
-            if known is not None and os.path.exists(_oid_path(self.cache_dir, known)):
+            if known is not None and os.path.exists(oid_path(self.cache_dir, known)):
                 return StoredObject(known, st.st_size)
         tmp_dir = os.path.join(self.cache_dir, "tmp")
         os.makedirs(tmp_dir, exist_ok=True)
         tmp = tmp_name(os.path.join(tmp_dir, "add"))
         try:
             oid, size = hash_and_copy(src, tmp, progress)
-            dest = _oid_path(self.cache_dir, oid)
+            dest = oid_path(self.cache_dir, oid)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            _install(tmp, dest)
+            install(tmp, dest)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -268,21 +229,17 @@ class DataStore:
         return StoredObject(oid, size)
 
     def add_dir(self, src: str, progress: Progress | None = None) -> StoredObject:
+        """Add every file of the folder `src` (see `folders` for symlinks and names), then
+        its `.dir` listing."""
         entries = []
         total = 0
-        for dirpath, dirnames, filenames in os.walk(src):
-            dirnames.sort()
-            for fn in sorted(filenames):
-                full = os.path.join(dirpath, fn)
-                _require_regular(full)
-                rel = os.path.relpath(full, src).replace(os.sep, "/")
-                obj = self.add_file(full, progress)
-                entries.append({"md5": obj.md5, "relpath": rel})
-                total += obj.size
-        entries.sort(key=lambda e: e["relpath"])
+        for rel, full in folder_files(src):  # all checked before anything is added
+            obj = self.add_file(full, progress)
+            entries.append({"md5": obj.md5, "relpath": rel})
+            total += obj.size
         body = json.dumps(entries, sort_keys=True).encode()
         oid = hashlib.md5(body).hexdigest() + ".dir"
-        dest = _oid_path(self.cache_dir, oid)
+        dest = oid_path(self.cache_dir, oid)
         if not os.path.exists(dest):
             replace_file(dest, body)
             self._mark_verified(oid, dest)
@@ -291,19 +248,19 @@ class DataStore:
     def add_path(self, src: str, progress: Progress | None = None) -> StoredObject:
         if os.path.isdir(src):
             return self.add_dir(src, progress)
-        _require_regular(src)
+        require_regular(src)
         return self.add_file(src, progress)
 
     # -- remote ----------------------------------------------------------------
     def _dir_children(self, oid: str) -> list[dict[str, str]]:
-        with open(_oid_path(self.cache_dir, oid), "rb") as f:
+        with open(oid_path(self.cache_dir, oid), "rb") as f:
             try:
                 items = json.loads(f.read())
                 entries = [{"md5": str(e["md5"]), "relpath": str(e["relpath"])} for e in items]
             except (ValueError, KeyError, TypeError) as e:
                 raise ArtifactIntegrityError(oid, "cache", f"bad .dir listing ({e})") from None
         for entry in entries:
-            if not safe_relpath(entry["relpath"]) or _OID_RE.fullmatch(entry["md5"]) is None:
+            if not safe_relpath(entry["relpath"]) or OID_RE.fullmatch(entry["md5"]) is None:
                 raise ArtifactIntegrityError(
                     oid, "cache", f"unsafe path {entry['relpath']!r} in the .dir listing"
                 )
@@ -320,13 +277,12 @@ class DataStore:
         oids = [obj.md5]
         if obj.is_dir:
             oids = [e["md5"] for e in self._dir_children(obj.md5)] + oids  # .dir last
+        backend = self.backend
         try:
-            if self.remote.is_local:
-                root = self.remote.local_path
-                for oid in oids:
-                    self._push_local(root, oid)
-            else:
-                self._push_dvc(oids)
+            for oid in oids:
+                if not backend.exists(oid):
+                    faults.point("push")
+                    backend.put(oid, oid_path(self.cache_dir, oid))
             faults.point("pushed")
         except OSError as e:
             raise StorageError(
@@ -336,93 +292,38 @@ class DataStore:
                 "nothing was registered. Check that the remote is writable and has free space.",
             ) from e
 
-    def _push_local(self, root: str, oid: str) -> None:
-        dest = _oid_path(root, oid)
-        if os.path.exists(dest):
-            return
-        src = _oid_path(self.cache_dir, oid)
-        faults.point("push")
-        try:
-            # a hard link appears whole or not at all: no partial object is ever visible
-            _link(src, dest)
-        except FileExistsError:
-            return
-        except OSError:  # another filesystem: copy to a temp name, then rename
-            tmp = tmp_name(dest)
-            try:
-                _copyfile(src, tmp)
-                os.replace(tmp, dest)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-
-    def remote_odb(self) -> Any:
-        """dvc-data's object database for the remote (non-local remotes)."""
-        if self._remote_odb is None:
-            from dvc.fs import get_cloud_fs
-            from dvc_data.hashfile.db import HashFileDB
-
-            cls, conf, fs_path = get_cloud_fs({}, url=self.remote.url, **self.remote.options)
-            fs = cls(**conf)
-            self._remote_odb = HashFileDB(fs, fs.join(fs_path, "files", "md5"))
-        return self._remote_odb
-
-    def _push_dvc(self, oids: list[str]) -> None:
-        from dvc_objects.fs.local import LocalFileSystem
-
-        odb = self.remote_odb()
-        localfs = LocalFileSystem()
-        for oid in oids:
-            if not odb.exists(oid):
-                odb.add(_oid_path(self.cache_dir, oid), localfs, oid)
-
-    def _remote_open(self, oid: str) -> Any:
-        if self.remote.is_local:
-            return open(_oid_path(self.remote.local_path, oid), "rb")
-        odb = self.remote_odb()
-        return odb.fs.open(odb.oid_to_path(oid), "rb")
-
     def remote_check(self, oid: str, size: int | None = None) -> str | None:
         """None if the remote holds `oid` with the right md5 (and size), else what is wrong."""
-        got = 0
         try:
-            with self._remote_open(oid) as f:
-                md5 = hashlib.md5()
-                while chunk := f.read(CHUNK):
-                    md5.update(chunk)
-                    got += len(chunk)
+            with self.backend.open(oid) as f:
+                md5, got = hash_stream(f)
         except FileNotFoundError:
             return "missing from the remote"
         except OSError as e:
             return f"unreadable in the remote ({e})"
-        if md5.hexdigest() != oid.removesuffix(".dir"):
-            return f"corrupt in the remote (md5 is {md5.hexdigest()})"
+        if md5 != oid.removesuffix(".dir"):
+            return f"corrupt in the remote (md5 is {md5})"
         if size is not None and got != size:
             return f"{got} bytes, but the manifest records {size}"
         return None
 
     # -- reading ---------------------------------------------------------------
     def _fetch(self, oid: str, progress: Progress | None = None) -> str:
-        dest = _oid_path(self.cache_dir, oid)
+        dest = oid_path(self.cache_dir, oid)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         tmp = tmp_name(dest)
-        md5 = hashlib.md5()
         try:
             try:
-                src = self._remote_open(oid)
+                src = self.backend.open(oid)
             except FileNotFoundError:
                 raise ArtifactDataMissingError(oid, self.remote.url) from None
             except OSError as e:
                 raise StorageError(f"read {oid} from the remote", self.remote.url, str(e)) from e
             with src, open(tmp, "wb") as out:
-                while chunk := src.read(CHUNK):
-                    md5.update(chunk)
-                    out.write(chunk)
-                    if progress:
-                        progress(len(chunk))
-            if md5.hexdigest() != oid.removesuffix(".dir"):
-                raise ArtifactIntegrityError(oid, "remote", f"its md5 is {md5.hexdigest()}")
-            _install(tmp, dest)
+                md5, _ = hash_stream(src, out.write, progress)
+            if md5 != oid.removesuffix(".dir"):
+                raise ArtifactIntegrityError(oid, "remote", f"its md5 is {md5}")
+            install(tmp, dest)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -449,7 +350,7 @@ class DataStore:
 
     def ensure(self, oid: str, progress: Progress | None = None) -> str:
         """Path of a verified cache copy of `oid`, fetching it from the remote if needed."""
-        path = _oid_path(self.cache_dir, oid)
+        path = oid_path(self.cache_dir, oid)
         try:
             st = os.stat(path)
         except FileNotFoundError:
@@ -471,10 +372,10 @@ class DataStore:
         return path
 
     def _shares_remote_file(self, oid: str, path: str) -> bool:
-        if not self.remote.is_local:
+        if not self._links:
             return False
         try:
-            return os.path.samefile(path, _oid_path(self.remote.local_path, oid))
+            return os.path.samefile(path, oid_path(self.remote.local_path, oid))
         except OSError:
             return False
 

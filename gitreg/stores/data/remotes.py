@@ -1,0 +1,124 @@
+"""Remotes: where the data store keeps the copy of each object that clones share.
+
+`Remote` is the whole interface. A local folder is read and written as plain files; every
+other URL (s3://, gs://, ssh://, ...) goes through dvc-data, imported on first use. Both
+use the DVC 3 layout, so `dvc pull` reads what gitreg pushed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, BinaryIO, Protocol
+
+from gitreg.stores.data.objects import install, oid_path
+from gitreg.stores.files import remove_quietly, tmp_name
+
+
+class Remote(Protocol):
+    """Content-addressed object storage (see `memory.MemoryRemote` for a fake)."""
+
+    def exists(self, oid: str) -> bool:
+        """Whether the remote holds `oid`."""
+        ...
+
+    def put(self, oid: str, path: str) -> None:
+        """Store the verified cache file at `path` as `oid`, never leaving a partial object
+        under that name; an object already there is left alone."""
+        ...
+
+    def open(self, oid: str) -> BinaryIO:
+        """The object's bytes, unverified; FileNotFoundError if the remote lacks it."""
+        ...
+
+
+class RemoteSpec:
+    """A DVC remote: its name, URL and options as written in `.dvc/config`."""
+
+    def __init__(self, name: str, url: str, options: dict[str, str] | None = None) -> None:
+        self.name = name
+        self.url = url
+        self.options = dict(options or {})
+
+    @property
+    def is_local(self) -> bool:
+        return "://" not in self.url or self.url.startswith("file://")
+
+    @property
+    def local_path(self) -> str:
+        return self.url[len("file://") :] if self.url.startswith("file://") else self.url
+
+
+class LocalRemote:
+    """A folder. Each object is its own copy of the cache's file; with `hard_links` (the
+    embedded remote, which shares the cache's disk anyway) it is a hard link where the file
+    system allows one."""
+
+    def __init__(self, root: str, hard_links: bool = False) -> None:
+        self.root = root
+        self.hard_links = hard_links
+
+    def exists(self, oid: str) -> bool:
+        return os.path.exists(oid_path(self.root, oid))
+
+    def put(self, oid: str, path: str) -> None:
+        import shutil  # lazily: most processes never push
+
+        dest = oid_path(self.root, oid)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if self.hard_links:
+            try:
+                os.link(path, dest)  # a link appears whole or not at all
+                return
+            except FileExistsError:
+                return
+            except OSError:
+                pass  # another file system, or one without hard links: copy
+        tmp = tmp_name(dest)
+        try:
+            shutil.copyfile(path, tmp)
+            install(tmp, dest)
+        except BaseException:
+            remove_quietly(tmp)
+            raise
+
+    def open(self, oid: str) -> BinaryIO:
+        return open(oid_path(self.root, oid), "rb")
+
+
+class DvcRemote:
+    """Any remote URL DVC knows, through dvc-data's object database at `<url>/files/md5`."""
+
+    def __init__(self, spec: RemoteSpec) -> None:
+        self.spec = spec
+        self._odb: Any = None
+
+    @property
+    def odb(self) -> Any:
+        if self._odb is None:
+            from dvc.fs import get_cloud_fs
+            from dvc_data.hashfile.db import HashFileDB
+
+            cls, conf, fs_path = get_cloud_fs({}, url=self.spec.url, **self.spec.options)
+            fs = cls(**conf)
+            self._odb = HashFileDB(fs, fs.join(fs_path, "files", "md5"))
+        return self._odb
+
+    def exists(self, oid: str) -> bool:
+        return bool(self.odb.exists(oid))
+
+    def put(self, oid: str, path: str) -> None:
+        from dvc_objects.fs.local import localfs
+
+        # not build(upload=True): it leaves temp objects in the remote (DESIGN.md)
+        self.odb.add(path, localfs, oid)
+
+    def open(self, oid: str) -> BinaryIO:
+        f: BinaryIO = self.odb.fs.open(self.odb.oid_to_path(oid), "rb")
+        return f
+
+
+def open_remote(spec: RemoteSpec, hard_links: bool = False) -> Remote:
+    """The backend for `spec`'s URL: a plain folder when it is local, dvc-data otherwise."""
+    if spec.is_local:
+        return LocalRemote(spec.local_path, hard_links)
+    return DvcRemote(spec)

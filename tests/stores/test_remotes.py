@@ -1,0 +1,89 @@
+"""Remote backends: each keeps the `Remote` contract, and the DataStore works over any of
+them (the in-memory one included, as tests of the layers above use it)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers import make_tree
+
+from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError
+from gitreg.stores.data import (
+    DataStore,
+    DvcRemote,
+    LocalRemote,
+    MemoryRemote,
+    Remote,
+    RemoteSpec,
+)
+
+BACKENDS: dict[str, Callable[[Path], Remote]] = {
+    "local folder": lambda root: LocalRemote(str(root)),
+    "embedded folder (hard links)": lambda root: LocalRemote(str(root), hard_links=True),
+    "dvc-data": lambda root: DvcRemote(RemoteSpec("dvc", str(root))),
+    "memory": lambda root: MemoryRemote(),
+}
+
+
+def put_file(tmp_path: Path, data: bytes) -> tuple[str, str]:
+    src = tmp_path / "object"
+    src.write_bytes(data)
+    return hashlib.md5(data).hexdigest(), str(src)
+
+
+@pytest.mark.parametrize("make", BACKENDS.values(), ids=list(BACKENDS))
+def test_a_backend_stores_and_returns_objects(
+    make: Callable[[Path], Remote], tmp_path: Path
+) -> None:
+    remote = make(tmp_path / "remote")
+    oid, src = put_file(tmp_path, b"remote bytes")
+    assert not remote.exists(oid)
+    with pytest.raises(FileNotFoundError):
+        remote.open(oid)
+    remote.put(oid, src)
+    remote.put(oid, src)  # again: no error, nothing changes
+    assert remote.exists(oid)
+    with remote.open(oid) as f:
+        assert f.read() == b"remote bytes"
+
+
+@pytest.mark.parametrize("name", ["local folder", "dvc-data"])
+def test_folder_backends_use_the_dvc3_layout(name: str, tmp_path: Path) -> None:
+    root = tmp_path / "remote"
+    remote = BACKENDS[name](root)
+    oid, src = put_file(tmp_path, b"laid out as dvc lays it")
+    remote.put(oid, src)
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert files == [root / "files" / "md5" / oid[:2] / oid[2:]]
+
+
+def test_the_data_store_over_the_memory_remote(tmp_path: Path) -> None:
+    remote = MemoryRemote()
+    spec = RemoteSpec("mem", "memory://test")
+    store = DataStore(str(tmp_path / "cache"), spec, backend=remote)
+    f = store.add_bytes(b"in memory")
+    d = store.add_dir(str(make_tree(tmp_path / "folder", {"a": b"1", "sub/b": b"2"})))
+    store.push(f)
+    store.push(d)
+    assert remote.objects[f.md5] == b"in memory"
+    assert len(remote.objects) == 4  # the file, the folder's two files and its .dir
+    assert store.remote_check(d.md5) is None
+
+    other = DataStore(str(tmp_path / "cache2"), spec, backend=remote)
+    assert Path(other.ensure(f.md5)).read_bytes() == b"in memory"
+    out = tmp_path / "out"
+    other.checkout(d, str(out))
+    assert (out / "a").read_bytes() == b"1" and (out / "sub" / "b").read_bytes() == b"2"
+
+    remote.objects[f.md5] = b"in memorY"
+    assert "corrupt in the remote" in (store.remote_check(f.md5) or "")
+    third = DataStore(str(tmp_path / "cache3"), spec, backend=remote)
+    with pytest.raises(ArtifactIntegrityError, match="in the remote is corrupt"):
+        third.ensure(f.md5)
+    del remote.objects[f.md5]
+    with pytest.raises(ArtifactDataMissingError, match="memory://test"):
+        third.ensure(f.md5)
+    assert store.remote_check(f.md5) == "missing from the remote"
