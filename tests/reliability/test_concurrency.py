@@ -189,15 +189,15 @@ def test_eight_writers_and_two_readers_lose_nothing(tmp_path: Path, reliability_
 
 RACE = r"""
 import sys, threading, time
-from gitreg.materializers import builtin, registry
+from gitreg.materializers import registry
 
 # widen the window between "builtins loaded" being set and the registration finishing,
 # so that the race is hit every time instead of now and then
-original = builtin.register_all
+original = registry.register_builtins
 def slow_register_all():
     time.sleep(0.3)
     original()
-builtin.register_all = slow_register_all
+registry.register_builtins = slow_register_all
 
 errors = []
 barrier = threading.Barrier(4)
