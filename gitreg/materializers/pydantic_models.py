@@ -1,5 +1,4 @@
-"""pydantic v2 models as their JSON; gitreg never imports pydantic itself (see the
-registry)."""
+"""pydantic v2 models as their JSON."""
 
 from __future__ import annotations
 
@@ -33,7 +32,7 @@ class PydanticMaterializer(RemembersExtra):
     """pydantic v2 models as their JSON (model_dump_json / model_validate_json)."""
 
     name = "pydantic"
-    associated_types = ()  # the registry adds pydantic.BaseModel once pydantic is imported
+    associated_types = ()  # the registry adds pydantic.BaseModel
     artifact_type = ArtifactType.DATA
     file_name = "model.json"
 

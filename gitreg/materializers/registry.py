@@ -6,7 +6,6 @@ modules import numpy, pandas, pyarrow and cloudpickle only for an object that ne
 
 from __future__ import annotations
 
-import sys
 import threading
 from typing import Any
 
@@ -16,7 +15,6 @@ from gitreg.materializers.base import Materializer
 _by_type: dict[type, type[Materializer]] = {}
 _by_name: dict[str, type[Materializer]] = {}
 _builtins_loaded = False
-_pydantic_registered = False
 
 
 def register_materializer(cls: type[Materializer], *types: type) -> type[Materializer]:
@@ -50,11 +48,12 @@ def register_builtins() -> None:
         NumpyMaterializer,
         PandasMaterializer,
         CloudpickleMaterializer,
-        # for BaseModel once the user imports pydantic (_register_pydantic): importing it
-        # here would cost every fresh process ~150 ms
-        PydanticMaterializer,
     ):
         register_materializer(cls)
+    # pydantic is loaded anyway by then: the manifests are pydantic models
+    from pydantic import BaseModel
+
+    register_materializer(PydanticMaterializer, BaseModel)
 
 
 def _ensure_builtins() -> None:
@@ -67,27 +66,10 @@ def _ensure_builtins() -> None:
             _builtins_loaded = True
 
 
-def _register_pydantic() -> None:
-    """Put pydantic's BaseModel in the type table once pydantic is imported (by the user:
-    gitreg does not import it), so a model is matched by its class like any registered type
-    and keeps precedence over lazy matchers and materializers of its other bases."""
-    global _pydantic_registered
-    pydantic = sys.modules.get("pydantic")
-    if pydantic is None:
-        return
-    from gitreg.materializers.pydantic_models import PydanticMaterializer
-
-    with _builtins_lock:
-        _by_type.setdefault(pydantic.BaseModel, PydanticMaterializer)
-        _pydantic_registered = True
-
-
 def for_object(obj: Any) -> Materializer:
     """The materializer for `obj`: by type (most specific first), then lazy matchers
     (numpy, pandas, ...), then cloudpickle."""
     _ensure_builtins()
-    if not _pydantic_registered:
-        _register_pydantic()
     for klass in type(obj).__mro__:
         cls = _by_type.get(klass)
         if cls is not None:
