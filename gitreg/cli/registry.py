@@ -54,13 +54,24 @@ def init(
     result = Client(obj.get("repo"), init_branch or obj.get("branch")).init(remote, opts or None)
     if as_json:
         output.emit_json(
-            {"branch": result.branch, "remote": result.remote, "created": result.created}
+            {
+                "branch": result.branch,
+                "remote": result.remote,
+                "created": result.created,
+                "single_copy": result.single_copy,
+            }
         )
-    elif result.created:
+        return
+    if result.created:
         output.line(f"Initialised registry on branch '{result.branch}' with remote {result.remote}")
     else:
         output.line(
             f"Registry on branch '{result.branch}' already initialised (remote {result.remote})"
+        )
+    if result.single_copy:
+        output.line(
+            "Note: this default remote shares the local cache's files, so there is one copy "
+            "of your bytes until you set a remote: gitreg init --remote URL"
         )
 
 
@@ -81,7 +92,7 @@ def validate(ctx: click.Context, rev: str | None, check_remote: bool, as_json: b
         output.emit_json(
             {"ok": report.ok, "revision": report.revision, "files": report.files,
              "artifact_versions": report.artifact_versions, "objects_checked": report.objects_checked,
-             "problems": [str(p) for p in report.problems]}
+             "problems": [str(p) for p in report.problems], "single_copy": report.single_copy}
         )  # fmt: skip
     else:
         for p in report.problems:
@@ -90,6 +101,14 @@ def validate(ctx: click.Context, rev: str | None, check_remote: bool, as_json: b
         if check_remote:
             summary += f", {report.objects_checked} objects checked in the remote"
         output.line(("OK: " if report.ok else f"{len(report.problems)} problem(s): ") + summary)
+        if report.single_copy:
+            shown = ", ".join(report.single_copy[:5]) + (
+                ", ..." if len(report.single_copy) > 5 else ""
+            )
+            output.line(
+                f"Note: {len(report.single_copy)} object(s) have a single copy (the default "
+                f"remote shares the cache's files): {shown}. Set a remote: gitreg init --remote URL"
+            )
     if not report.ok:
         sys.exit(1)
 

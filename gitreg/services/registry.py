@@ -50,6 +50,7 @@ class InitResult:
     branch: str
     remote: str
     created: bool
+    single_copy: bool  # the embedded default remote: it shares the cache's files
 
 
 def new_id() -> str:
@@ -226,7 +227,7 @@ class Registry:
             os.makedirs(os.path.join(url, "files", "md5"), exist_ok=True)
         self._data = None
         self._initialized = True
-        return InitResult(self.git.branch, url, created)
+        return InitResult(self.git.branch, url, created, url == self.default_remote)
 
     def ensure_initialized(self) -> None:
         if self._pinned is not None:

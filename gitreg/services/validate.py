@@ -7,7 +7,7 @@ from __future__ import annotations
 import configparser
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitreg import names
@@ -67,6 +67,7 @@ class Report:
     artifact_versions: int
     objects_checked: int
     problems: list[Problem]
+    single_copy: list[str] = field(default_factory=list)  # objects whose only copy is local
 
     @property
     def ok(self) -> bool:
@@ -111,6 +112,7 @@ def validate(
     problems += _check_references(parsed, broken)
     versions = [(p, f) for p, f in parsed.items() if isinstance(f, ArtifactVersionFile)]
     checked = 0
+    single: list[str] = []
     if remote and versions:
         try:
             store = reg.data(snap)
@@ -126,9 +128,11 @@ def validate(
                     )
                     if wrong:
                         problems.append(Problem(path, f"object {oid} is {wrong}"))
+                    elif store.single_copy(oid):
+                        single.append(oid)
                 if progress:
                     progress(1)
-    return Report(snap.commit, files, len(versions), checked, problems)
+    return Report(snap.commit, files, len(versions), checked, problems, sorted(set(single)))
 
 
 def _strip_hint(message: str, e: ManifestError) -> str:

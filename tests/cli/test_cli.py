@@ -226,6 +226,7 @@ def test_init_twice_is_harmless(tmp_path: Path) -> None:
     proc = run_exe(repo, "init")
     assert proc.returncode == 0, proc.stderr
     assert "already initialised" in proc.stdout
+    assert "there is one copy of your bytes until you set a remote" in proc.stdout
     assert git(repo, "rev-parse", "gitreg") == sha
     assert registry_state(repo) == before
 
@@ -270,7 +271,12 @@ def test_init_with_remote_url(tmp_path: Path) -> None:
     proc = run_exe(repo, "init", "--remote", str(remote), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data == {"branch": "gitreg", "remote": str(remote), "created": True}
+    assert data == {
+        "branch": "gitreg",
+        "remote": str(remote),
+        "created": True,
+        "single_copy": False,
+    }
     config = git(repo, "show", "gitreg:.dvc/config")
     assert f"url = {remote}" in config
     assert "remote = gitreg" in config

@@ -69,3 +69,28 @@ def test_the_embedded_remote_is_one_copy_with_the_cache(repo: Path, tmp_path: Pa
     assert remote
     for oid, pushed in remote.items():
         assert pushed.stat().st_ino == cache[oid].stat().st_ino
+
+
+def test_validate_remote_names_the_objects_with_a_single_copy(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from helpers import make_repo
+
+    from gitreg import Client
+
+    embedded = make_repo(tmp_path / "embedded")
+    art = Client(embedded).save_artifact(b"only here", "blob")
+    report = Client(embedded).validate(remote=True)
+    assert report.ok and report.single_copy == [art.md5]
+    exe = Path(sys.executable).with_name("gitreg")
+    out = subprocess.run(
+        [str(exe), "-C", str(embedded), "validate", "--remote"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "1 object(s) have a single copy" in out.stdout
+    assert art.md5 in out.stdout and "gitreg init --remote URL" in out.stdout
+
+    named = make_repo(tmp_path / "named")
+    Client(named).init(str(tmp_path / "second-copy"))
+    Client(named).save_artifact(b"two copies", "blob")
+    assert Client(named).validate(remote=True).single_copy == []

@@ -371,6 +371,10 @@ class DataStore:
             self._mark_verified(oid, path)
         return path
 
+    def single_copy(self, oid: str) -> bool:
+        """True if the cache's file of `oid` is also the remote's (the embedded remote)."""
+        return self._shares_remote_file(oid, oid_path(self.cache_dir, oid))
+
     def _shares_remote_file(self, oid: str, path: str) -> bool:
         if not self._links:
             return False
