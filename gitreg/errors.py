@@ -27,6 +27,7 @@ say what to do next.
     │   ├── DamagedRefError             ref, path, detail
     │   └── BranchCheckedOutError       branch, worktree
     ├── StorageError                    operation, location, reason
+    │   ├── DamagedRepositoryError      sha, repository
     │   ├── ArtifactIntegrityError      md5, where
     │   └── ArtifactDataMissingError    md5, remote
     ├── MaterializerError               reason
@@ -273,6 +274,26 @@ class StorageError(GitregError):
         self.reason = reason
         super().__init__(
             f"could not {operation} {location}: {reason}" + (f"; {hint}" if hint else "")
+        )
+
+
+class DamagedRepositoryError(StorageError):
+    """A git object the registry needs cannot be read (a truncated pack, a lost `.idx`,
+    a missing object)."""
+
+    def __init__(self, sha: str, repository: str, detail: str = "") -> None:
+        self.sha = sha
+        self.repository = repository
+        self.operation = "read"
+        self.location = f"git object {sha}"
+        self.reason = detail or "missing or damaged"
+        GitregError.__init__(
+            self,
+            f"git object {sha} in {repository} is missing or damaged"
+            + (f" ({detail})" if detail else "")
+            + ": run `git fsck` to see what is damaged; `git index-pack` rebuilds a lost .idx "
+            "from its pack; fetch the object from a clone that has it (`git fetch`), then "
+            "check with `gitreg validate`",
         )
 
 
