@@ -21,6 +21,7 @@ from gitreg.api.responses import (
     LinkResponse,
     ModelResponse,
     ModelVersionResponse,
+    PipelineRunResponse,
 )
 from gitreg.enums import ArtifactType, LinkKind
 from gitreg.enums import artifact_type as to_artifact_type
@@ -381,6 +382,23 @@ class Client:
         from gitreg.services import runs
 
         return runs.get_run(self._reg, run_id_or_prefix)
+
+    def list_pipeline_runs(self, pipeline_name: str | None = None) -> list[PipelineRunResponse]:
+        """Pipeline runs, oldest first (ZenML's name); filter by pipeline name."""
+        from gitreg.services import runs
+
+        found = runs.list_runs(self._reg)
+        return [
+            PipelineRunResponse(r, self)
+            for r in found
+            if pipeline_name is None or r.pipeline == pipeline_name
+        ]
+
+    def get_pipeline_run(self, name_id_or_prefix: str | UUID) -> PipelineRunResponse:
+        """A pipeline run by id or id prefix (at least 4 hex digits)."""
+        from gitreg.services import runs
+
+        return PipelineRunResponse(runs.get_run(self._reg, str(name_id_or_prefix)), self)
 
     def lineage(
         self, name_or_id: str, version: str | None = None, model: bool = False

@@ -12,7 +12,7 @@ from gitreg.enums import ArtifactType, LinkKind
 if TYPE_CHECKING:
     from gitreg.api.client import Client
     from gitreg.api.model import Model
-    from gitreg.manifest.schema import ModelEntity, ModelVersionFile
+    from gitreg.manifest.schema import ModelEntity, ModelVersionFile, RunFile, StepRunEntry
     from gitreg.services.views import ArtifactVersion, Link, ModelVersion
 
 
@@ -292,3 +292,107 @@ class LinkResponse:
             f"LinkResponse({self.artifact}@{self.version} -> "
             f"{self.model_name}@{self.model_version}, {self.kind.value})"
         )
+
+
+class StepRunResponse:
+    """One step of a pipeline run (ZenML's shape): `outputs` maps each output's name to
+    its artifact versions, `output` is the only one."""
+
+    def __init__(self, entry: StepRunEntry, client: Client) -> None:
+        self._entry = entry
+        self._client = client
+
+    id = property(lambda self: UUID(self._entry.id))
+    name = property(lambda self: self._entry.name)
+    status = property(lambda self: self._entry.status)
+    parameters = property(lambda self: dict(self._entry.parameters))
+    run_metadata = property(lambda self: dict(self._entry.metadata))
+    cache_key = property(lambda self: self._entry.cache_key)
+    error = property(lambda self: self._entry.error)
+
+    @property
+    def start_time(self) -> datetime:
+        return _ts(self._entry.start)
+
+    @property
+    def end_time(self) -> datetime | None:
+        return _ts(self._entry.end) if self._entry.end else None
+
+    @property
+    def inputs(self) -> dict[str, ArtifactVersionResponse]:
+        return {k: self._client.get_artifact_version(v) for k, v in self._entry.inputs.items()}
+
+    @property
+    def outputs(self) -> dict[str, list[ArtifactVersionResponse]]:
+        return {k: [self._client.get_artifact_version(v)] for k, v in self._entry.outputs.items()}
+
+    @property
+    def output(self) -> ArtifactVersionResponse:
+        from gitreg.errors import UsageError
+
+        if len(self._entry.outputs) != 1:
+            raise UsageError(
+                f"step {self.name!r}.output",
+                f"the step has {len(self._entry.outputs)} outputs: use "
+                ".outputs[NAME][0] with one of " + (", ".join(self._entry.outputs) or "none"),
+            )
+        return self._client.get_artifact_version(next(iter(self._entry.outputs.values())))
+
+    def __repr__(self) -> str:
+        return f"StepRunResponse(name={self.name!r}, status={self.status!r})"
+
+
+class PipelineRunResponse:
+    """One pipeline run, as a pipeline call returns it and `Client().get_pipeline_run()`
+    reads it back: id, status, steps by name, their outputs."""
+
+    def __init__(self, run: RunFile, client: Client) -> None:
+        self._run = run
+        self._client = client
+
+    id = property(lambda self: UUID(self._run.id))
+    name = property(lambda self: self._run.pipeline, doc="the pipeline's name")
+    pipeline_name = name
+    status = property(lambda self: self._run.status)
+    config = property(lambda self: {"parameters": dict(self._run.parameters)})
+    parameters = property(lambda self: dict(self._run.parameters))
+    code = property(lambda self: self._run.code)
+    model = property(lambda self: self._run.model, doc='"NAME@VERSION" of the run\'s model')
+
+    @property
+    def start_time(self) -> datetime:
+        return _ts(self._run.start)
+
+    @property
+    def end_time(self) -> datetime | None:
+        return _ts(self._run.end) if self._run.end else None
+
+    @property
+    def steps(self) -> dict[str, StepRunResponse]:
+        return {s.name: StepRunResponse(s, self._client) for s in self._run.steps}
+
+    @property
+    def outputs(self) -> dict[str, dict[str, list[ArtifactVersionResponse]]]:
+        """Every step's outputs: step name -> output name -> artifact versions."""
+        return {name: s.outputs for name, s in self.steps.items()}
+
+    @property
+    def model_version(self) -> ModelVersionResponse | None:
+        if self._run.model is None or "@" not in self._run.model:
+            return None
+        model, _, version = self._run.model.partition("@")
+        return self._client.get_model_version(model, version)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self._run.id,
+            "pipeline": self._run.pipeline,
+            "status": self._run.status,
+            "start": self._run.start,
+            "end": self._run.end,
+            "model": self._run.model,
+            "steps": {s.name: s.status for s in self._run.steps},
+        }
+
+    def __repr__(self) -> str:
+        return f"PipelineRunResponse(name={self.name!r}, id={self._run.id[:8]}, status={self.status!r})"
