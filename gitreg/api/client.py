@@ -17,6 +17,7 @@ from gitreg import names
 from gitreg.api.context import current_step
 from gitreg.api.model import Model
 from gitreg.api.responses import (
+    ArtifactResponse,
     ArtifactVersionResponse,
     LinkResponse,
     ModelResponse,
@@ -196,6 +197,42 @@ class Client:
         if version is not None:
             out = [a for a in out if a.version == str(version)]
         return out
+
+    def get_artifact(self, name_id_or_prefix: str) -> ArtifactResponse:
+        """An artifact (a name) with all of its versions."""
+        from gitreg.services import artifacts
+
+        name = names.artifact_name(str(name_id_or_prefix))
+        found = [
+            ArtifactVersionResponse(av, self) for av in artifacts.list_versions(self._reg, name)
+        ]
+        if not found:
+            raise ArtifactNotFoundError(name)
+        return ArtifactResponse(name, found)
+
+    def download_artifact_files(
+        self, artifact: ArtifactVersionResponse, path: str, overwrite: bool = False
+    ) -> None:
+        """The stored bytes of a version as a zip file at `path` (ZenML's download_files)."""
+        import tempfile
+        import zipfile
+
+        if not path.endswith(".zip"):
+            raise UsageError("download_files()", f"{path!r} must end with .zip")
+        if os.path.exists(path) and not overwrite:
+            raise UsageError(
+                "download_files()", f"{path} already exists: pass overwrite=True or a new path"
+            )
+        with tempfile.TemporaryDirectory() as tmp:
+            dest = os.path.join(tmp, "data")
+            self.export_artifact_version(artifact, dest)
+            with zipfile.ZipFile(path, "w") as zf:
+                if os.path.isfile(dest):
+                    zf.write(dest, os.path.basename(artifact.view.data_path))
+                for root, _, files in os.walk(dest):
+                    for f in sorted(files):
+                        full = os.path.join(root, f)
+                        zf.write(full, os.path.relpath(full, dest))
 
     def list_artifacts(self) -> list[str]:
         """Names of every artifact."""

@@ -16,6 +16,50 @@ if TYPE_CHECKING:
     from gitreg.services.views import ArtifactVersion, Link, ModelVersion
 
 
+class _Int(int):
+    @property
+    def value(self) -> int:
+        return int(self)
+
+
+class _Float(float):
+    @property
+    def value(self) -> float:
+        return float(self)
+
+
+class _Str(str):
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+class _List(list):  # type: ignore[type-arg]
+    @property
+    def value(self) -> list[Any]:
+        return list(self)
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    @property
+    def value(self) -> dict[str, Any]:
+        return dict(self)
+
+
+_READABLE: dict[type, type] = {int: _Int, float: _Float, str: _Str, list: _List, dict: _Dict}
+
+
+def readable_metadata(values: dict[str, Any]) -> dict[str, Any]:
+    """Metadata as ZenML's newer pages read it (plain values) and its older ones do
+    (`run_metadata[key].value`): each value is its plain type with a `.value` too. `bool`
+    and `None` cannot be subclassed: they come back plain."""
+    out = {}
+    for key, v in values.items():
+        wrap = _READABLE.get(type(v))
+        out[key] = v if wrap is None else wrap(v)
+    return out
+
+
 def _ts(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -57,7 +101,7 @@ class ArtifactVersionResponse:
     @property
     def run_metadata(self) -> dict[str, Any]:
         """Metadata saved with the version, then logged later (latest value per key)."""
-        return self._client.artifact_metadata(self)
+        return readable_metadata(self._client.artifact_metadata(self))
 
     @property
     def uri(self) -> str:
@@ -69,6 +113,10 @@ class ArtifactVersionResponse:
 
     def read(self) -> Any:
         return self.load()
+
+    def download_files(self, path: str, overwrite: bool = False) -> None:
+        """ZenML's: the stored bytes (a file or a folder), unmaterialized, as a zip file."""
+        self._client.download_artifact_files(self, path, overwrite)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +147,38 @@ class ArtifactVersionResponse:
 
     def __repr__(self) -> str:
         return f"ArtifactVersionResponse(name={self.name!r}, version={self.version!r}, id={self._view.meta.id[:8]})"
+
+
+class ArtifactResponse:
+    """An artifact name and all of its versions (ZenML's `ArtifactResponse`)."""
+
+    def __init__(self, name: str, versions: list[ArtifactVersionResponse]) -> None:
+        self._name = name
+        self._versions = versions
+
+    name = property(lambda self: self._name)
+    has_custom_name = True
+
+    @property
+    def versions(self) -> dict[str, ArtifactVersionResponse]:
+        """Version name -> version, oldest first."""
+        return {v.version: v for v in self._versions}
+
+    @property
+    def latest_version_name(self) -> str | None:
+        return self._versions[-1].version if self._versions else None
+
+    @property
+    def latest_version_id(self) -> UUID | None:
+        return self._versions[-1].id if self._versions else None
+
+    @property
+    def tags(self) -> list[str]:
+        """The tags of any of its versions."""
+        return sorted({t for v in self._versions for t in v.tags})
+
+    def __repr__(self) -> str:
+        return f"ArtifactResponse(name={self.name!r}, versions={len(self._versions)})"
 
 
 class ModelResponse:
@@ -204,7 +284,7 @@ class ModelVersionResponse:
 
     @property
     def run_metadata(self) -> dict[str, Any]:
-        return self._client.model_version_metadata(self)
+        return readable_metadata(self._client.model_version_metadata(self))
 
     @property
     def links(self) -> list[LinkResponse]:

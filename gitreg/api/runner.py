@@ -23,6 +23,7 @@ from gitreg.api.context import (
     enter_step,
     leave_step,
 )
+from gitreg.api.external_artifact import ExternalArtifact
 from gitreg.api.model import Model
 from gitreg.api.responses import ArtifactVersionResponse, PipelineRunResponse
 from gitreg.errors import ManifestError, UsageError
@@ -107,6 +108,30 @@ class StepArtifact:
 
 
 current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("gitreg_run", default=None)
+
+
+@dataclass
+class PipelineContext:
+    """What a pipeline's body can see while it runs (ZenML's `get_pipeline_context()`)."""
+
+    name: str
+    model: Model | None
+    enable_cache: bool | None
+    run_id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def get_pipeline_context() -> PipelineContext:
+    """The context of the pipeline whose body is running."""
+    from gitreg.errors import StepContextError
+
+    run = current_run.get()
+    if run is None or not run.is_pipeline:
+        raise StepContextError(
+            "get_pipeline_context() works only inside a running @pipeline: call it from the "
+            "pipeline's body (in a step, use get_step_context())"
+        )
+    return PipelineContext(run.name, run.resolve(run.model), run.enable_cache, run.info.id)
 
 
 def _version_of(model: Model | None) -> str | None:
@@ -198,6 +223,8 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
     for arg, value in bound.arguments.items():
         # the wiring says what is an artifact: a handle a step call returned, or a stored
         # version passed in; any other value is a parameter, whatever it equals
+        if isinstance(value, ExternalArtifact):
+            value = _external(client, value)
         if isinstance(value, StepArtifact):
             inputs[arg] = value.artifact_id
             call_args[arg] = value.value
@@ -252,6 +279,7 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
         inputs={a: client.get_artifact_version(i) for a, i in inputs.items()},
         parameters=parameters,
         client=client,
+        output_names=[k for k, _, _ in outputs],
     )
     log.info("Step %s has started.", invocation)
     token = enter_step(ctx)
@@ -264,13 +292,16 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
                 from gitreg.enums import ArtifactType
 
                 atype = ArtifactType.MODEL
+            tags = [*(config.tags or [] if config else []), *ctx.output_tags.get(out_key, [])]
+            meta = dict(config.run_metadata or {}) if config else {}
+            meta.update(ctx.output_metadata.get(out_key, {}))
             art = client.save_artifact(
                 value,
                 art_name,
                 version=config.version if config else None,
-                tags=config.tags if config else None,
+                tags=tags or None,
                 artifact_type=atype,
-                run_metadata=config.run_metadata if config else None,
+                run_metadata=meta or None,
                 link=False,
             )
             if model is not None:
@@ -357,6 +388,15 @@ def _as_seen_by_pipeline(
         for (key, art_id), value in zip(outputs.items(), values)
     ]
     return handles[0] if len(step.declared) == 1 else tuple(handles)
+
+
+def _external(client: Client, ext: ExternalArtifact) -> ArtifactVersionResponse:
+    """The stored version an ExternalArtifact stands for (saved now if it holds a value)."""
+    if ext.id is not None or ext.name is not None:
+        return client.get_artifact_version(ext.id or ext.name or "", ext.version)
+    return client.save_artifact(
+        ext.value, f"external_{uuid.uuid4()}", materializer=ext.materializer, link=False
+    )
 
 
 def check_outputs(step_name: str, declared: int, values: list[Any]) -> None:
