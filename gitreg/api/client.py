@@ -40,6 +40,34 @@ Progress = Callable[[int], None]
 ArtifactRef = str | UUID | ArtifactVersionResponse
 
 
+def model_card(
+    license: str | None = None,
+    audience: str | None = None,
+    use_cases: str | None = None,
+    limitations: str | None = None,
+    trade_offs: str | None = None,
+    ethics: str | None = None,
+    save_models_to_registry: bool = True,
+) -> dict[str, Any]:
+    """ZenML's model card fields, checked: text or None (and one flag)."""
+    card: dict[str, Any] = {
+        "license": license,
+        "audience": audience,
+        "use_cases": use_cases,
+        "limitations": limitations,
+        "trade_offs": trade_offs,
+        "ethics": ethics,
+    }
+    for key, value in card.items():
+        if value is not None and not isinstance(value, str):
+            raise UsageError("model card", f"{key}= must be text, got {type(value).__name__}")
+    if not isinstance(save_models_to_registry, bool):
+        raise UsageError("model card", "save_models_to_registry= must be True or False")
+    # stored only when it is not ZenML's default, so a model without a card reads as before
+    card["save_models_to_registry"] = None if save_models_to_registry else False
+    return card
+
+
 class Client:
     """A registry in one git repository: found from the current directory or `repo`.
 
@@ -262,6 +290,29 @@ class Client:
 
         return ModelResponse(models.get(self._reg, str(model_name_or_id)), self)
 
+    def create_model(
+        self,
+        name: str,
+        license: str | None = None,
+        description: str | None = None,
+        audience: str | None = None,
+        use_cases: str | None = None,
+        limitations: str | None = None,
+        trade_offs: str | None = None,
+        ethics: str | None = None,
+        tags: list[str] | None = None,
+        save_models_to_registry: bool = True,
+    ) -> ModelResponse:
+        """A new model with its card and no versions yet (an existing name is an error)."""
+        from gitreg.services import models
+
+        card = model_card(
+            license, audience, use_cases, limitations, trade_offs, ethics, save_models_to_registry
+        )
+        tag_list = [names.tag(t) for t in tags or []]
+        entity = models.create(self._reg, names.model_name(name), description, tag_list, card)
+        return ModelResponse(entity, self)
+
     def list_models(self) -> list[ModelResponse]:
         from gitreg.services import models
 
@@ -297,15 +348,20 @@ class Client:
         version: str | int | None = None,
         description: str | None = None,
         tags: list[str] | None = None,
+        *,
+        model_card: dict[str, Any] | None = None,
     ) -> ModelVersionResponse:
         """ZenML's get-or-create: None makes the next number, a new name is created once;
-        a number, 'latest' or a stage only fetch."""
+        a number, 'latest' or a stage only fetch. `model_card` (from `model_card()`) is
+        stored if this call creates the model."""
         from gitreg.services import models
 
         model = names.model_name(model_name_or_id)
         ver = None if version is None else names.version(getattr(version, "value", version))
         tag_list = [names.tag(t) for t in tags or []]
-        view = models.ensure_version(self._reg, model, ver, description=description, tags=tag_list)
+        view = models.ensure_version(
+            self._reg, model, ver, description=description, tags=tag_list, card=model_card
+        )
         return ModelVersionResponse(view, self)
 
     def set_model_version_stage(

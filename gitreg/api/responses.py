@@ -194,6 +194,15 @@ class ModelResponse:
     tags = property(lambda self: list(self._entity.tags))
     stages = property(lambda self: dict(self._entity.stages))
     version_count = property(lambda self: self._entity.count)
+    license = property(lambda self: self._entity.license)
+    audience = property(lambda self: self._entity.audience)
+    use_cases = property(lambda self: self._entity.use_cases)
+    limitations = property(lambda self: self._entity.limitations)
+    trade_offs = property(lambda self: self._entity.trade_offs)
+    ethics = property(lambda self: self._entity.ethics)
+    save_models_to_registry = property(
+        lambda self: self._entity.save_models_to_registry is not False
+    )
 
     @property
     def created(self) -> datetime:
@@ -212,6 +221,13 @@ class ModelResponse:
             "id": str(self.id),
             "name": self.name,
             "description": self.description,
+            "license": self.license,
+            "audience": self.audience,
+            "use_cases": self.use_cases,
+            "limitations": self.limitations,
+            "trade_offs": self.trade_offs,
+            "ethics": self.ethics,
+            "save_models_to_registry": self.save_models_to_registry,
             "tags": self.tags,
             "versions": self.version_count,
             "latest": self.latest_version_name,

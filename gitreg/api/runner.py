@@ -75,7 +75,19 @@ class Run:
             return None
         key = (model.name, model.version)
         if key not in self.models:
-            m = Model(model.name, model.version, model.description, model.tags)
+            m = Model(
+                model.name,
+                model.version,
+                model.description,
+                model.tags,
+                license=model.license,
+                audience=model.audience,
+                use_cases=model.use_cases,
+                limitations=model.limitations,
+                trade_offs=model.trade_offs,
+                ethics=model.ethics,
+                save_models_to_registry=model.save_models_to_registry,
+            )
             self.models[key] = m.bind(self.client)
         return self.models[key]
 

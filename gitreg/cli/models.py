@@ -49,8 +49,10 @@ def model_show(ctx: click.Context, ref: str, as_json: bool) -> None:
         if as_json:
             output.emit_json({**m.to_dict(), "versions": [v.to_dict() for v in versions]})
             return
+        card = {k: v for k, v in m.to_dict().items() if k not in ("versions", "stages") and v}
+        output.fields(f"model {m.name}", card)
         output.table(
-            f"model {m.name}",
+            "versions",
             ["number", "version", "stage", "created"],
             [(v.number, v.name, v.stage, when(v.created)) for v in versions],
         )

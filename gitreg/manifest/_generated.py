@@ -185,18 +185,32 @@ class ModelEntity(Record):
     count: int
     latest: ModelRef | None
     stages: dict[str, str]
+    license: str | None
+    audience: str | None
+    use_cases: str | None
+    limitations: str | None
+    trade_offs: str | None
+    ethics: str | None
+    save_models_to_registry: bool | None
     _fields = frozenset(
         [
+            "audience",
             "count",
             "created",
             "description",
+            "ethics",
             "id",
             "latest",
+            "license",
+            "limitations",
             "name",
             "next_number",
+            "save_models_to_registry",
             "schema_",
             "stages",
             "tags",
+            "trade_offs",
+            "use_cases",
         ]
     )
 
@@ -215,6 +229,13 @@ class ModelEntity(Record):
             count: int = ...,
             latest: ModelRef | None = ...,
             stages: dict[str, str] = ...,
+            license: str | None = ...,
+            audience: str | None = ...,
+            use_cases: str | None = ...,
+            limitations: str | None = ...,
+            trade_offs: str | None = ...,
+            ethics: str | None = ...,
+            save_models_to_registry: bool | None = ...,
         ) -> None: ...
 
 
@@ -852,6 +873,62 @@ _ModelEntity_schema: Any = {
                         "values_schema": {"type": "str"},
                     },
                     "default": {},
+                },
+            },
+            "license": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "audience": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "use_cases": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "limitations": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "trade_offs": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "ethics": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "str"}},
+                    "default": None,
+                },
+            },
+            "save_models_to_registry": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {"type": "nullable", "schema": {"type": "bool"}},
+                    "default": None,
                 },
             },
         },
