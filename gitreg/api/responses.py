@@ -55,8 +55,8 @@ def readable_metadata(values: dict[str, Any]) -> dict[str, Any]:
     and `None` cannot be subclassed: they come back plain."""
     out = {}
     for key, v in values.items():
-        wrap = _READABLE.get(type(v))
-        out[key] = v if wrap is None else wrap(v)
+        wrap = next((w for t, w in _READABLE.items() if isinstance(v, t)), None)
+        out[key] = v if wrap is None or isinstance(v, bool) else wrap(v)
     return out
 
 
