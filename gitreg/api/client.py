@@ -68,6 +68,10 @@ def model_card(
     return card
 
 
+def _tags(tags: list[str] | None) -> list[str]:
+    return [names.tag(t) for t in tags or []]
+
+
 class Client:
     """A registry in one git repository: found from the current directory or `repo`.
 
@@ -234,9 +238,10 @@ class Client:
         found = [
             ArtifactVersionResponse(av, self) for av in artifacts.list_versions(self._reg, name)
         ]
-        if not found:
+        entity = artifacts.entity(self._reg, name)
+        if not found or entity is None:
             raise ArtifactNotFoundError(name)
-        return ArtifactResponse(name, found)
+        return ArtifactResponse(name, found, list(entity.tags or []))
 
     def download_artifact_files(
         self, artifact: ArtifactVersionResponse, path: str, overwrite: bool = False
@@ -313,10 +318,12 @@ class Client:
         entity = models.create(self._reg, names.model_name(name), description, tag_list, card)
         return ModelResponse(entity, self)
 
-    def list_models(self) -> list[ModelResponse]:
+    def list_models(self, tag: str | None = None) -> list[ModelResponse]:
+        """Models by name; with `tag`, only those carrying it."""
         from gitreg.services import models
 
-        return [ModelResponse(e, self) for e in models.list_all(self._reg)]
+        found = models.list_all(self._reg)
+        return [ModelResponse(e, self) for e in found if tag is None or tag in e.tags]
 
     def get_model_version(
         self,
@@ -331,15 +338,26 @@ class Client:
         model = self.get_model(model_name_or_id).name
         return ModelVersionResponse(models.get_version(self._reg, model, spec), self)
 
-    def list_model_versions(self, model_name_or_id: str | UUID) -> list[ModelVersionResponse]:
-        """Versions by number; only names, numbers and stages are read up front."""
+    def list_model_versions(
+        self, model_name_or_id: str | UUID, tag: str | None = None, stage: str | None = None
+    ) -> list[ModelVersionResponse]:
+        """Versions by number; only names, numbers and stages are read up front (with
+        `tag`, every version's manifest is read)."""
         from gitreg.services import models
 
         model = self.get_model(model_name_or_id).name
+        if tag is not None:
+            views = models.list_versions(self._reg, model)
+            return [
+                ModelVersionResponse(v, self)
+                for v in views
+                if tag in v.file.tags and (stage is None or v.stage == stage)
+            ]
         numbers, stages = models.version_numbers(self._reg, model)
         return [
             ModelVersionResponse(None, self, model=model, name=n, number=i, stage=stages.get(n))
             for i, n in numbers
+            if stage is None or stages.get(n) == stage
         ]
 
     def create_model_version(
@@ -457,6 +475,132 @@ class Client:
             return None
         view = artifacts.get(self._reg, found.file.artifact_id, snap=snap)
         return ArtifactVersionResponse(view, self)
+
+    # -- changes after the fact: tags, cards, deletion ------------------------------------
+    def update_artifact_version(
+        self,
+        name_id_or_prefix: str | UUID,
+        version: str | int | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+    ) -> ArtifactVersionResponse:
+        """Add or remove tags of an artifact version (one registry commit)."""
+        from gitreg.services import edits
+
+        add, remove = _tags(add_tags), _tags(remove_tags)
+        av = self.get_artifact_version(name_id_or_prefix, version)
+        return ArtifactVersionResponse(
+            edits.update_artifact_version(self._reg, av.view, add, remove), self
+        )
+
+    def update_artifact(
+        self,
+        name_id_or_prefix: str,
+        new_name: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+    ) -> ArtifactResponse:
+        """Add or remove the tags of an artifact (the name, not one version)."""
+        from gitreg.services import edits
+
+        if new_name is not None:
+            raise UsageError(
+                "update_artifact(new_name=...)",
+                "artifact names are paths on the registry branch and cannot change: "
+                "save the versions under the new name instead",
+            )
+        name = names.artifact_name(name_id_or_prefix)
+        edits.update_artifact(self._reg, name, _tags(add_tags), _tags(remove_tags))
+        return self.get_artifact(name)
+
+    def update_model(
+        self,
+        model_name_or_id: str | UUID,
+        name: str | None = None,
+        license: str | None = None,
+        description: str | None = None,
+        audience: str | None = None,
+        use_cases: str | None = None,
+        limitations: str | None = None,
+        trade_offs: str | None = None,
+        ethics: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+        save_models_to_registry: bool | None = None,
+    ) -> ModelResponse:
+        """Change a model's card fields (the ones given) and tags."""
+        from gitreg.services import edits
+
+        if name is not None:
+            raise UsageError(
+                "update_model(name=...)",
+                "model names are paths on the registry branch and cannot change: "
+                "create a model with the new name",
+            )
+        given = model_card(
+            license, audience, use_cases, limitations, trade_offs, ethics,
+            save_models_to_registry is not False,
+        )  # fmt: skip
+        changes = {
+            k: v for k, v in given.items() if v is not None and k != "save_models_to_registry"
+        }
+        if save_models_to_registry is not None:
+            changes["save_models_to_registry"] = given["save_models_to_registry"]
+        if description is not None:
+            changes["description"] = description
+        model = self.get_model(model_name_or_id).name
+        entity = edits.update_model(self._reg, model, changes, _tags(add_tags), _tags(remove_tags))
+        return ModelResponse(entity, self)
+
+    def update_model_version(
+        self,
+        model_name_or_id: str | UUID,
+        version_name_or_id: str | int | UUID,
+        stage: str | None = None,
+        force: bool = False,
+        name: str | None = None,
+        description: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+    ) -> ModelVersionResponse:
+        """Change a model version's stage, description and tags."""
+        from gitreg.services import edits
+
+        if name is not None:
+            raise UsageError(
+                "update_model_version(name=...)",
+                "version names are immutable (they are git tags): create a new version",
+            )
+        add, remove = _tags(add_tags), _tags(remove_tags)
+        mv = self.get_model_version(model_name_or_id, version_name_or_id)
+        if stage is not None:
+            self.set_model_version_stage(mv.model_name, mv.name, stage, force)
+        if add or remove or description is not None:
+            edits.update_model_version(self._reg, mv.model_name, mv.name, description, add, remove)
+        return self.get_model_version(mv.model_name, mv.name)
+
+    def delete_model(self, model_name_or_id: str | UUID) -> None:
+        """Remove a model and all of its versions and links (one commit; history keeps them)."""
+        from gitreg.services import edits
+
+        edits.delete_model(self._reg, self.get_model(model_name_or_id).name)
+
+    def delete_model_version(self, model_version_id: str | UUID) -> None:
+        """Remove one model version and its links, by id (ZenML's signature)."""
+        from gitreg.services import edits
+
+        f = edits.model_version_by_id(self._reg, str(model_version_id))
+        edits.delete_model_version(self._reg, f.model, f.name)
+
+    def delete_artifact_version(
+        self, name_id_or_prefix: str | UUID, version: str | int | None = None
+    ) -> None:
+        """Remove an artifact version and every link to it; its bytes stay in the remote."""
+        from gitreg.services import edits
+
+        edits.delete_artifact_version(
+            self._reg, self.get_artifact_version(name_id_or_prefix, version).view
+        )
 
     # -- checks, runs and lineage -----------------------------------------------------------
     def validate(self, rev: str | None = None, remote: bool = False) -> Report:

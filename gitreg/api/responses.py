@@ -152,9 +152,10 @@ class ArtifactVersionResponse:
 class ArtifactResponse:
     """An artifact name and all of its versions (ZenML's `ArtifactResponse`)."""
 
-    def __init__(self, name: str, versions: list[ArtifactVersionResponse]) -> None:
+    def __init__(self, name: str, versions: list[ArtifactVersionResponse], tags: list[str]) -> None:
         self._name = name
         self._versions = versions
+        self._tags = tags
 
     name = property(lambda self: self._name)
     has_custom_name = True
@@ -172,10 +173,7 @@ class ArtifactResponse:
     def latest_version_id(self) -> UUID | None:
         return self._versions[-1].id if self._versions else None
 
-    @property
-    def tags(self) -> list[str]:
-        """The tags of any of its versions."""
-        return sorted({t for v in self._versions for t in v.tags})
+    tags = property(lambda self: list(self._tags))
 
     def __repr__(self) -> str:
         return f"ArtifactResponse(name={self.name!r}, versions={len(self._versions)})"

@@ -48,7 +48,8 @@ class ArtifactEntity(Record):
     next_number: int
     count: int
     latest: Ref | None
-    _fields = frozenset(["count", "created", "latest", "name", "next_number", "schema_"])
+    tags: list[str] | None
+    _fields = frozenset(["count", "created", "latest", "name", "next_number", "schema_", "tags"])
 
     if TYPE_CHECKING:
 
@@ -61,6 +62,7 @@ class ArtifactEntity(Record):
             next_number: int = ...,
             count: int = ...,
             latest: Ref | None = ...,
+            tags: list[str] | None = ...,
         ) -> None: ...
 
 
@@ -566,6 +568,17 @@ _ArtifactEntity_schema: Any = {
                 "schema": {
                     "type": "default",
                     "schema": {"type": "nullable", "schema": _Ref_schema},
+                    "default": None,
+                },
+            },
+            "tags": {
+                "type": "model-field",
+                "schema": {
+                    "type": "default",
+                    "schema": {
+                        "type": "nullable",
+                        "schema": {"type": "list", "items_schema": {"type": "str"}},
+                    },
                     "default": None,
                 },
             },

@@ -46,6 +46,7 @@ class ArtifactEntity(_Versioned):
     next_number: int = 1
     count: int = 0
     latest: Ref | None = None
+    tags: list[str] | None = None  # the artifact's own (ZenML's), not its versions'
 
 
 class ArtifactMeta(_Versioned):
