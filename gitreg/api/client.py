@@ -638,12 +638,18 @@ class Client:
         return PipelineRunResponse(runs.get_run(self._reg, str(name_id_or_prefix)), self)
 
     def lineage(
-        self, name_or_id: str, version: str | None = None, model: bool = False
+        self, name_or_id: str, version: str | None = None, model: bool | None = False
     ) -> LineageNode:
-        """What produced an artifact (or model) version and what that consumed, to the roots."""
-        from gitreg.services import lineage
+        """What produced an artifact (or model) version and what that consumed, to the roots.
+        `model=None`: a model version if `name_or_id` names a model and no artifact."""
+        from gitreg.services import artifacts, lineage, models
 
         snap = self._reg.snapshot()
+        if model is None:
+            is_artifact = names.looks_like_id_prefix(name_or_id.lower()) or bool(
+                artifacts.latest_version(self._reg, snap, names.artifact_name(name_or_id))
+            )
+            model = not is_artifact and models.entity(self._reg, snap, name_or_id) is not None
         if model:
             spec = names.version(version) if version else "latest"
             return lineage.lineage_of_model_version(

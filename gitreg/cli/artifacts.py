@@ -79,3 +79,19 @@ def artifact_get(ctx: click.Context, ref: str, out: str, as_json: bool) -> None:
         output.emit_json({**a.to_dict(), "path": out})
     else:
         output.line(f"Wrote {a.name}@{a.version} ({output.human_size(a.size)}) to {out}")
+
+
+@artifact.command("delete")
+@click.argument("ref", metavar="NAME@VERSION|ID")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def artifact_delete(ctx: click.Context, ref: str, yes: bool) -> None:
+    """Delete an artifact version and its links: one registry commit, so `gitreg log` and
+    `--at` still show it; its bytes stay in the remote until `gitreg gc`."""
+    client = client_of(ctx)
+    name, version = split_ref(ref)
+    av = client.get_artifact_version(name, version)
+    if not yes:
+        click.confirm(f"Delete {av.name}@{av.version}?", abort=True)
+    client.delete_artifact_version(str(av.id))
+    output.line(f"Deleted {av.name}@{av.version}")
