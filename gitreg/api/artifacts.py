@@ -131,16 +131,17 @@ def log_model_metadata(
     model_name: str | None = None,
     model_version: str | int | None = None,
 ) -> None:
-    """ZenML's `log_model_metadata`: to the named model version, or inside a step (with
-    no name) to the step's model version."""
+    """ZenML's `log_model_metadata`: to the named model version (the latest when no version
+    is given), or inside a step (with no name) to the step's model version."""
+    from gitreg.errors import UsageError
+
     if model_name is None and model_version is None:
         log_metadata(metadata, infer_model=True)
-    else:
-        log_metadata(
-            metadata,
-            model_name=model_name,
-            model_version=None if model_version is None else str(model_version),
-        )
+    elif model_name is None:
+        raise UsageError("log_model_metadata()", "model_version= needs model_name= too")
+    else:  # as ZenML: an omitted version is the latest
+        version = "latest" if model_version is None else str(model_version)
+        log_metadata(metadata, model_name=model_name, model_version=version)
 
 
 def register_artifact(

@@ -87,7 +87,7 @@ def test_model_card_fields_from_model_are_stored_when_it_creates_the_model(repo:
 def test_create_model_twice_is_an_error_and_changes_nothing(repo: Path) -> None:
     Client().create_model("twice", license="MIT")
     before = registry_state(repo)
-    with pytest.raises(ModelExistsError, match="already exists: use Client\\(\\).get_model"):
+    with pytest.raises(ModelExistsError, match=r"already exists: use Client\(\)\.get_model"):
         Client().create_model("twice", license="GPL")
     assert registry_state(repo) == before
     assert Client().get_model("twice").license == "MIT"
@@ -146,7 +146,7 @@ def test_download_files_writes_a_zip(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="overwrite=True"):
         av.download_files(str(target))
     av.download_files(str(target), overwrite=True)
-    with pytest.raises(UsageError, match="must end with .zip"):
+    with pytest.raises(UsageError, match=r"must end with \.zip"):
         av.download_files(str(tmp_path / "out.tar"))
 
 
@@ -200,7 +200,7 @@ def annotated_step() -> tuple[Annotated[int, "first"], Annotated[str, "second"]]
         ctx.add_output_metadata({"a": 1})
     with pytest.raises(UsageError, match="has no output 'third'"):
         ctx.add_output_tags(["a"], output_name="third")
-    with pytest.raises(UsageError, match="read .uri of the saved version"):
+    with pytest.raises(UsageError, match=r"read \.uri of the saved version"):
         ctx.get_output_artifact_uri("first")
     with pytest.raises(UsageError, match="register_materializer"):
         ctx.get_output_materializer("first")
