@@ -80,3 +80,81 @@ def test_fetch_model_metadata_with_value(repo: Path, capsys: pytest.CaptureFixtu
     assert Model("my_model", "my_version").run_metadata == {
         "metadata_key": "for the retention team"
     }
+
+
+# docs/book/how-to/use-the-model-control-plane/load-artifacts-from-model.md, first block
+LOAD_ARTIFACTS_FROM_MODEL = '''
+from typing_extensions import Annotated
+from gitreg import get_pipeline_context, pipeline, Model
+from gitreg.enums import ModelStages
+import pandas as pd
+from sklearn.base import ClassifierMixin
+
+
+@step
+def predict(
+    model: ClassifierMixin,
+    data: pd.DataFrame,
+) -> Annotated[pd.Series, "predictions"]:
+    predictions = pd.Series(model.predict(data))
+    return predictions
+
+@pipeline(
+    model=Model(
+        name="iris_classifier",
+        # Using the production stage
+        version=ModelStages.PRODUCTION,
+    ),
+)
+def do_predictions():
+    # model name and version are derived from pipeline context
+    model = get_pipeline_context().model
+    inference_data = load_data()
+    predict(
+        # Here, we load in the `trained_model` from a trainer step
+        model=model.get_model_artifact("trained_model"),
+        data=inference_data,
+    )
+
+
+if __name__ == "__main__":
+    do_predictions()
+'''
+
+TRAINING_SETUP = '''
+from typing import Annotated
+import pandas as pd
+from sklearn.base import ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from gitreg import Model, pipeline, step
+
+@step
+def load_data() -> pd.DataFrame:
+    return pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+
+@step
+def trainer(data: pd.DataFrame) -> Annotated[ClassifierMixin, "trained_model"]:
+    return LogisticRegression().fit(data, [0, 0, 1, 1])
+
+@pipeline(model=Model(name="iris_classifier"))
+def training():
+    trainer(load_data())
+
+training()
+Model("iris_classifier", "latest").set_stage("production")
+'''
+
+
+def test_load_artifacts_from_model_in_a_pipeline(repo: Path) -> None:
+    ns: dict[str, object] = {"__name__": "__main__"}
+    exec(TRAINING_SETUP, ns)
+    exec(LOAD_ARTIFACTS_FROM_MODEL, ns)
+    # the page: the production version's `trained_model` feeds `predict`, whose output is
+    # linked to that same version
+    production = Client().get_model_version("iris_classifier", "production")
+    predictions = production.get_artifact("predictions")
+    assert predictions is not None
+    assert list(predictions.load()) == [0, 0, 1, 1]
+    run = Client().list_pipeline_runs(pipeline_name="do_predictions")[-1]
+    trained = production.get_model_artifact("trained_model")
+    assert trained is not None and run.steps["predict"].inputs["model"] == trained
