@@ -363,7 +363,7 @@ class Client:
     def create_model_version(
         self,
         model_name_or_id: str,
-        version: str | int | None = None,
+        name: str | int | None = None,
         description: str | None = None,
         tags: list[str] | None = None,
         *,
@@ -375,7 +375,7 @@ class Client:
         from gitreg.services import models
 
         model = names.model_name(model_name_or_id)
-        ver = None if version is None else names.version(getattr(version, "value", version))
+        ver = None if name is None else names.version(getattr(name, "value", name))
         tag_list = [names.tag(t) for t in tags or []]
         view = models.ensure_version(
             self._reg, model, ver, description=description, tags=tag_list, card=model_card

@@ -215,8 +215,8 @@ def model_version_list(
 @click.option("--stage", default=None, help="Put the version in this stage.")
 @click.option("--force", is_flag=True, help="Archive the version that holds the stage now.")
 @click.option("--description", default=None)
-@click.option("--add-tag", "add", multiple=True)
-@click.option("--remove-tag", "remove", multiple=True)
+@click.option("-t", "--tag", "add", multiple=True, help="Add a tag (repeat for more).")
+@click.option("-r", "--remove-tag", "remove", multiple=True, help="Remove a tag.")
 @json_option
 @click.pass_context
 def model_version_update(
@@ -266,3 +266,49 @@ def _artifacts_of(kind: str) -> click.Command:
 
 for _kind in ("data", "model", "deployment"):
     _artifacts_of(_kind)
+
+
+@model.command("update")
+@click.argument("name")
+@click.option("--description", default=None)
+@click.option("--license", "license_", default=None)
+@click.option("--audience", default=None)
+@click.option("--use-cases", default=None)
+@click.option("--limitations", default=None)
+@click.option("--trade-offs", default=None)
+@click.option("--ethics", default=None)
+@click.option("-t", "--tag", "add", multiple=True, help="Add a tag (repeat for more).")
+@click.option("-r", "--remove-tag", "remove", multiple=True, help="Remove a tag.")
+@json_option
+@click.pass_context
+def model_update(
+    ctx: click.Context,
+    name: str,
+    description: str | None,
+    license_: str | None,
+    audience: str | None,
+    use_cases: str | None,
+    limitations: str | None,
+    trade_offs: str | None,
+    ethics: str | None,
+    add: tuple[str, ...],
+    remove: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Change a model's card fields and tags (ZenML: `zenml model update`)."""
+    m = client_of(ctx).update_model(
+        name,
+        license=license_,
+        description=description,
+        audience=audience,
+        use_cases=use_cases,
+        limitations=limitations,
+        trade_offs=trade_offs,
+        ethics=ethics,
+        add_tags=list(add),
+        remove_tags=list(remove),
+    )
+    if as_json:
+        output.emit_json(m.to_dict())
+    else:
+        output.line(f"Updated model {m.name} (tags: {', '.join(m.tags) or 'none'})")

@@ -83,7 +83,7 @@ def test_fetch_model_metadata_with_value(repo: Path, capsys: pytest.CaptureFixtu
 
 
 # docs/book/how-to/use-the-model-control-plane/load-artifacts-from-model.md, first block
-LOAD_ARTIFACTS_FROM_MODEL = '''
+LOAD_ARTIFACTS_FROM_MODEL = """
 from typing_extensions import Annotated
 from gitreg import get_pipeline_context, pipeline, Model
 from gitreg.enums import ModelStages
@@ -119,9 +119,9 @@ def do_predictions():
 
 if __name__ == "__main__":
     do_predictions()
-'''
+"""
 
-TRAINING_SETUP = '''
+TRAINING_SETUP = """
 from typing import Annotated
 import pandas as pd
 from sklearn.base import ClassifierMixin
@@ -142,7 +142,7 @@ def training():
 
 training()
 Model("iris_classifier", "latest").set_stage("production")
-'''
+"""
 
 
 def test_load_artifacts_from_model_in_a_pipeline(repo: Path) -> None:

@@ -49,7 +49,7 @@ def test_model_version_list_update_and_artifacts_by_kind(repo: Path) -> None:
     Client().create_model_version("clf", "v2")
     ok(run(repo, "model", "version", "update", "clf", "v1", "--stage", "production"))
     out = ok(run(repo, "model", "version", "update", "clf", "v2", "--stage", "production",
-                 "--force", "--add-tag", "best"))  # fmt: skip
+                 "--force", "--tag", "best"))  # fmt: skip
     assert "clf@v2 (stage: production)" in out
     versions = js(run(repo, "model", "version", "list", "clf", "--stage", "production", "--json"))
     assert [v["name"] for v in versions] == ["v2"]
@@ -131,3 +131,18 @@ def test_piped_tables_keep_full_names(repo: Path) -> None:
     out = ok(run(repo, "artifacts", wide=False))
     assert "long_names_pipeline_with_a_long_name::b::output_0" in out
     assert "long_names_pipeline_with_a_long_name::b::output_1" in out
+
+
+def test_model_update_and_version_update_tag_as_zenml_spells_them(repo: Path) -> None:
+    # the "Organizing data with tags" page's CLI block, with gitreg for zenml
+    Client().create_model("iris_logistic_regression")
+    Client().create_model_version("iris_logistic_regression", "v2")
+    ok(run(repo, "model", "update", "iris_logistic_regression", "--tag", "classification"))
+    ok(run(repo, "model", "version", "update", "iris_logistic_regression", "v2",
+           "--tag", "experiment3"))  # fmt: skip
+    assert Client().get_model("iris_logistic_regression").tags == ["classification"]
+    assert Client().get_model_version("iris_logistic_regression", "v2").tags == ["experiment3"]
+    ok(run(repo, "model", "update", "iris_logistic_regression", "-r", "classification",
+           "--license", "MIT"))  # fmt: skip
+    m = Client().get_model("iris_logistic_regression")
+    assert (m.tags, m.license) == ([], "MIT")
