@@ -92,12 +92,11 @@ def warning(message: str) -> None:
 
 
 def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
+    """Sizes in decimal units (kB, MB, GB), the ones rich's progress bars and speeds use, so
+    every size the CLI prints reads in one system."""
+    from rich.filesize import decimal
+
+    return str(decimal(n))
 
 
 class Progress:

@@ -146,3 +146,11 @@ def test_model_update_and_version_update_tag_as_zenml_spells_them(repo: Path) ->
            "--license", "MIT"))  # fmt: skip
     m = Client().get_model("iris_logistic_regression")
     assert (m.tags, m.license) == ([], "MIT")
+
+
+def test_sizes_use_decimal_units_and_empty_listings_say_so(repo: Path) -> None:
+    Client().init()
+    assert ok(run(repo, "artifacts")).strip() != ""
+    assert ok(run(repo, "models")).strip() != ""
+    save_artifact(b"x" * 10260, "blob")
+    assert "10.3 kB" in ok(run(repo, "artifacts"))
