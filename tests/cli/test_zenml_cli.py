@@ -154,3 +154,12 @@ def test_sizes_use_decimal_units_and_empty_listings_say_so(repo: Path) -> None:
     assert ok(run(repo, "models")).strip() != ""
     save_artifact(b"x" * 10260, "blob")
     assert "10.3 kB" in ok(run(repo, "artifacts"))
+
+
+def test_artifact_add_saves_a_file_as_save_artifact_does(repo: Path, tmp_path: Path) -> None:
+    src = tmp_path / "weights.bin"
+    src.write_bytes(b"w" * 2000)
+    out = ok(run(repo, "artifact", "add", str(src), "--name", "weights", "-t", "raw"))
+    assert out == "Saved weights@1 (2.0 kB)\n"
+    av = Client().get_artifact_version("weights")
+    assert av.tags == ["raw"] and av.load().read_bytes() == b"w" * 2000
