@@ -243,6 +243,12 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
         elif isinstance(value, ArtifactVersionResponse):
             inputs[arg] = str(value.id)
             call_args[arg] = value.load()
+        elif _holds_handle(value):
+            raise UsageError(
+                f"step {step.name!r}",
+                f"argument {arg!r} holds step outputs inside a container: pass each step "
+                "output as an argument of its own (as ZenML requires)",
+            )
         elif tracking.json_value(value):
             parameters[arg] = value
         else:
@@ -400,6 +406,13 @@ def _as_seen_by_pipeline(
         for (key, art_id), value in zip(outputs.items(), values)
     ]
     return handles[0] if len(step.declared) == 1 else tuple(handles)
+
+
+def _holds_handle(value: Any) -> bool:
+    items = value.values() if isinstance(value, dict) else value
+    return isinstance(value, (list, tuple, set, dict)) and any(
+        isinstance(v, StepArtifact) for v in items
+    )
 
 
 def _external(client: Client, ext: ExternalArtifact) -> ArtifactVersionResponse:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gitreg import Client, Model, RunNotFoundError, pipeline, step
+from gitreg import Client, Model, RunNotFoundError, UsageError, pipeline, step
 
 
 @step
@@ -172,3 +172,21 @@ def test_a_terminal_run_prints_one_line_per_step_unless_silenced(
         assert "Step one has started." in proc.stderr
         assert "Step one has finished." in proc.stderr
     assert proc.stdout == ""
+
+
+@step
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+
+@pipeline(enable_cache=False)
+def outputs_in_a_list() -> None:
+    total([make_three(), make_three()])
+
+
+def test_step_outputs_inside_a_container_are_refused_with_what_to_do(repo: Path) -> None:
+    with pytest.raises(UsageError, match="pass each step output as an argument of its own"):
+        outputs_in_a_list()
+    run = Client().list_pipeline_runs()[-1]
+    assert run.status == "failed"
+    assert "total" not in run.steps  # the body never ran
