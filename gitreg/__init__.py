@@ -19,6 +19,11 @@ _EXPORTS = {
     "load_artifact": "gitreg.api.artifacts",
     "link_artifact_to_model": "gitreg.api.artifacts",
     "log_metadata": "gitreg.api.artifacts",
+    "log_artifact_metadata": "gitreg.api.artifacts",
+    "log_model_metadata": "gitreg.api.artifacts",
+    "register_artifact": "gitreg.api.artifacts",
+    "ExternalArtifact": "gitreg.api.external_artifact",
+    "get_pipeline_context": "gitreg.api.runner",
     "get_step_context": "gitreg.api.context",
     "step": "gitreg.api.decorators",
     "pipeline": "gitreg.api.decorators",
@@ -49,13 +54,18 @@ if TYPE_CHECKING:
     from gitreg.api.artifacts import (
         link_artifact_to_model,
         load_artifact,
+        log_artifact_metadata,
         log_metadata,
+        log_model_metadata,
+        register_artifact,
         save_artifact,
     )
     from gitreg.api.client import Client
     from gitreg.api.context import get_step_context
     from gitreg.api.decorators import pipeline, step
+    from gitreg.api.external_artifact import ExternalArtifact
     from gitreg.api.model import Model
+    from gitreg.api.runner import get_pipeline_context
     from gitreg.enums import ArtifactType, ModelStages
     from gitreg.errors import (
         ArtifactIntegrityError,

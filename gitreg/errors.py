@@ -17,6 +17,7 @@ say what to do next.
     ├── VersionExistsError              kind, name, version
     │   ├── ArtifactVersionExistsError
     │   └── ModelVersionExistsError
+    ├── ModelExistsError                name
     ├── StageError                      model, stage
     ├── ManifestError                   path, line
     ├── RegistryError                   the registry branch or its ref
@@ -173,6 +174,15 @@ class ArtifactVersionExistsError(VersionExistsError):
 class ModelVersionExistsError(VersionExistsError):
     def __init__(self, name: str, version: str) -> None:
         super().__init__("model", name, version)
+
+
+class ModelExistsError(GitregError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"model {name!r} already exists: use Client().get_model({name!r}), or "
+            "Client().update_model(...) to change its card"
+        )
 
 
 class StageError(GitregError):

@@ -98,3 +98,85 @@ def log_metadata(
                 "or artifact_version_id= / artifact_name=",
             )
         ctx.metadata.update(metadata)
+
+
+def log_artifact_metadata(
+    metadata: dict[str, Any],
+    artifact_name: str | None = None,
+    artifact_version: str | None = None,
+) -> None:
+    """ZenML's `log_artifact_metadata`: inside a step, to one of its outputs (the only one
+    when no name is given); else to a stored version (the latest when no version is given)."""
+    from gitreg import names
+    from gitreg.errors import UsageError
+
+    metadata = names.metadata(dict(metadata))
+    ctx = current_step()
+    if ctx is not None and (artifact_name is None or artifact_name in ctx.output_names):
+        ctx.add_output_metadata(metadata, artifact_name)
+        return
+    if artifact_name is None:
+        raise UsageError(
+            "log_artifact_metadata()",
+            "needs artifact_name= outside a step (and artifact_version=, else the latest)",
+        )
+    client = active_client()
+    client.log_artifact_metadata(
+        client.get_artifact_version(artifact_name, artifact_version), metadata
+    )
+
+
+def log_model_metadata(
+    metadata: dict[str, Any],
+    model_name: str | None = None,
+    model_version: str | int | None = None,
+) -> None:
+    """ZenML's `log_model_metadata`: to the named model version (the latest when no version
+    is given), or inside a step (with no name) to the step's model version."""
+    from gitreg.errors import UsageError
+
+    if model_name is None and model_version is None:
+        log_metadata(metadata, infer_model=True)
+    elif model_name is None:
+        raise UsageError("log_model_metadata()", "model_version= needs model_name= too")
+    else:  # as ZenML: an omitted version is the latest
+        version = "latest" if model_version is None else str(model_version)
+        log_metadata(metadata, model_name=model_name, model_version=version)
+
+
+def register_artifact(
+    folder_or_file_uri: str,
+    name: str,
+    version: int | str | None = None,
+    artifact_type: ArtifactType | str | None = None,
+    tags: list[str] | None = None,
+    has_custom_name: bool = True,
+    is_model_artifact: bool = False,
+    is_deployment_artifact: bool = False,
+    artifact_metadata: dict[str, Any] | None = None,
+) -> ArtifactVersionResponse:
+    """ZenML's `register_artifact` for a local file or folder: gitreg keeps no artifact
+    store to register in place, so it stores a copy (loaded back as a `pathlib.Path`)."""
+    import os
+    import pathlib
+
+    from gitreg.errors import UsageError
+
+    if "://" in folder_or_file_uri or not os.path.exists(folder_or_file_uri):
+        raise UsageError(
+            "register_artifact()",
+            f"{folder_or_file_uri!r} is not a local file or folder: gitreg stores bytes in its "
+            "DVC remote itself, so download the data first and register the local copy",
+        )
+    if is_model_artifact:
+        artifact_type = ArtifactType.MODEL
+    elif is_deployment_artifact:
+        artifact_type = ArtifactType.SERVICE
+    return save_artifact(
+        pathlib.Path(folder_or_file_uri),
+        name,
+        version,
+        tags,
+        artifact_type=artifact_type,
+        run_metadata=artifact_metadata,
+    )

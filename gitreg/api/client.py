@@ -17,10 +17,12 @@ from gitreg import names
 from gitreg.api.context import current_step
 from gitreg.api.model import Model
 from gitreg.api.responses import (
+    ArtifactResponse,
     ArtifactVersionResponse,
     LinkResponse,
     ModelResponse,
     ModelVersionResponse,
+    PipelineRunResponse,
 )
 from gitreg.enums import ArtifactType, LinkKind
 from gitreg.enums import artifact_type as to_artifact_type
@@ -37,6 +39,38 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 ArtifactRef = str | UUID | ArtifactVersionResponse
+
+
+def model_card(
+    license: str | None = None,
+    audience: str | None = None,
+    use_cases: str | None = None,
+    limitations: str | None = None,
+    trade_offs: str | None = None,
+    ethics: str | None = None,
+    save_models_to_registry: bool = True,
+) -> dict[str, Any]:
+    """ZenML's model card fields, checked: text or None (and one flag)."""
+    card: dict[str, Any] = {
+        "license": license,
+        "audience": audience,
+        "use_cases": use_cases,
+        "limitations": limitations,
+        "trade_offs": trade_offs,
+        "ethics": ethics,
+    }
+    for key, value in card.items():
+        if value is not None and not isinstance(value, str):
+            raise UsageError("model card", f"{key}= must be text, got {type(value).__name__}")
+    if not isinstance(save_models_to_registry, bool):
+        raise UsageError("model card", "save_models_to_registry= must be True or False")
+    # stored only when it is not ZenML's default, so a model without a card reads as before
+    card["save_models_to_registry"] = None if save_models_to_registry else False
+    return card
+
+
+def _tags(tags: list[str] | None) -> list[str]:
+    return [names.tag(t) for t in tags or []]
 
 
 class Client:
@@ -197,6 +231,43 @@ class Client:
             out = [a for a in out if a.version == str(version)]
         return out
 
+    def get_artifact(self, name_id_or_prefix: str) -> ArtifactResponse:
+        """An artifact (a name) with all of its versions."""
+        from gitreg.services import artifacts
+
+        name = names.artifact_name(str(name_id_or_prefix))
+        found = [
+            ArtifactVersionResponse(av, self) for av in artifacts.list_versions(self._reg, name)
+        ]
+        entity = artifacts.entity(self._reg, name)
+        if not found or entity is None:
+            raise ArtifactNotFoundError(name)
+        return ArtifactResponse(name, found, list(entity.tags or []))
+
+    def download_artifact_files(
+        self, artifact: ArtifactVersionResponse, path: str, overwrite: bool = False
+    ) -> None:
+        """The stored bytes of a version as a zip file at `path` (ZenML's download_files)."""
+        import tempfile
+        import zipfile
+
+        if not path.endswith(".zip"):
+            raise UsageError("download_files()", f"{path!r} must end with .zip")
+        if os.path.exists(path) and not overwrite:
+            raise UsageError(
+                "download_files()", f"{path} already exists: pass overwrite=True or a new path"
+            )
+        with tempfile.TemporaryDirectory() as tmp:
+            dest = os.path.join(tmp, "data")
+            self.export_artifact_version(artifact, dest)
+            with zipfile.ZipFile(path, "w") as zf:
+                if os.path.isfile(dest):
+                    zf.write(dest, os.path.basename(artifact.view.data_path))
+                for root, _, files in os.walk(dest):
+                    for f in sorted(files):
+                        full = os.path.join(root, f)
+                        zf.write(full, os.path.relpath(full, dest))
+
     def list_artifacts(self) -> list[str]:
         """Names of every artifact."""
         from gitreg.services import artifacts
@@ -225,10 +296,35 @@ class Client:
 
         return ModelResponse(models.get(self._reg, str(model_name_or_id)), self)
 
-    def list_models(self) -> list[ModelResponse]:
+    def create_model(
+        self,
+        name: str,
+        license: str | None = None,
+        description: str | None = None,
+        audience: str | None = None,
+        use_cases: str | None = None,
+        limitations: str | None = None,
+        trade_offs: str | None = None,
+        ethics: str | None = None,
+        tags: list[str] | None = None,
+        save_models_to_registry: bool = True,
+    ) -> ModelResponse:
+        """A new model with its card and no versions yet (an existing name is an error)."""
         from gitreg.services import models
 
-        return [ModelResponse(e, self) for e in models.list_all(self._reg)]
+        card = model_card(
+            license, audience, use_cases, limitations, trade_offs, ethics, save_models_to_registry
+        )
+        tag_list = [names.tag(t) for t in tags or []]
+        entity = models.create(self._reg, names.model_name(name), description, tag_list, card)
+        return ModelResponse(entity, self)
+
+    def list_models(self, tag: str | None = None) -> list[ModelResponse]:
+        """Models by name; with `tag`, only those carrying it."""
+        from gitreg.services import models
+
+        found = models.list_all(self._reg)
+        return [ModelResponse(e, self) for e in found if tag is None or tag in e.tags]
 
     def get_model_version(
         self,
@@ -243,32 +339,48 @@ class Client:
         model = self.get_model(model_name_or_id).name
         return ModelVersionResponse(models.get_version(self._reg, model, spec), self)
 
-    def list_model_versions(self, model_name_or_id: str | UUID) -> list[ModelVersionResponse]:
-        """Versions by number; only names, numbers and stages are read up front."""
+    def list_model_versions(
+        self, model_name_or_id: str | UUID, tag: str | None = None, stage: str | None = None
+    ) -> list[ModelVersionResponse]:
+        """Versions by number; only names, numbers and stages are read up front (with
+        `tag`, every version's manifest is read)."""
         from gitreg.services import models
 
         model = self.get_model(model_name_or_id).name
+        if tag is not None:
+            views = models.list_versions(self._reg, model)
+            return [
+                ModelVersionResponse(v, self)
+                for v in views
+                if tag in v.file.tags and (stage is None or v.stage == stage)
+            ]
         numbers, stages = models.version_numbers(self._reg, model)
         return [
             ModelVersionResponse(None, self, model=model, name=n, number=i, stage=stages.get(n))
             for i, n in numbers
+            if stage is None or stages.get(n) == stage
         ]
 
     def create_model_version(
         self,
         model_name_or_id: str,
-        version: str | int | None = None,
+        name: str | int | None = None,
         description: str | None = None,
         tags: list[str] | None = None,
+        *,
+        model_card: dict[str, Any] | None = None,
     ) -> ModelVersionResponse:
         """ZenML's get-or-create: None makes the next number, a new name is created once;
-        a number, 'latest' or a stage only fetch."""
+        a number, 'latest' or a stage only fetch. `model_card` (from `model_card()`) is
+        stored if this call creates the model."""
         from gitreg.services import models
 
         model = names.model_name(model_name_or_id)
-        ver = None if version is None else names.version(getattr(version, "value", version))
+        ver = None if name is None else names.version(getattr(name, "value", name))
         tag_list = [names.tag(t) for t in tags or []]
-        view = models.ensure_version(self._reg, model, ver, description=description, tags=tag_list)
+        view = models.ensure_version(
+            self._reg, model, ver, description=description, tags=tag_list, card=model_card
+        )
         return ModelVersionResponse(view, self)
 
     def set_model_version_stage(
@@ -365,6 +477,132 @@ class Client:
         view = artifacts.get(self._reg, found.file.artifact_id, snap=snap)
         return ArtifactVersionResponse(view, self)
 
+    # -- changes after the fact: tags, cards, deletion ------------------------------------
+    def update_artifact_version(
+        self,
+        name_id_or_prefix: str | UUID,
+        version: str | int | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+    ) -> ArtifactVersionResponse:
+        """Add or remove tags of an artifact version (one registry commit)."""
+        from gitreg.services import edits
+
+        add, remove = _tags(add_tags), _tags(remove_tags)
+        av = self.get_artifact_version(name_id_or_prefix, version)
+        return ArtifactVersionResponse(
+            edits.update_artifact_version(self._reg, av.view, add, remove), self
+        )
+
+    def update_artifact(
+        self,
+        name_id_or_prefix: str,
+        new_name: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+    ) -> ArtifactResponse:
+        """Add or remove the tags of an artifact (the name, not one version)."""
+        from gitreg.services import edits
+
+        if new_name is not None:
+            raise UsageError(
+                "update_artifact(new_name=...)",
+                "artifact names are paths on the registry branch and cannot change: "
+                "save the versions under the new name instead",
+            )
+        name = names.artifact_name(name_id_or_prefix)
+        edits.update_artifact(self._reg, name, _tags(add_tags), _tags(remove_tags))
+        return self.get_artifact(name)
+
+    def update_model(
+        self,
+        model_name_or_id: str | UUID,
+        name: str | None = None,
+        license: str | None = None,
+        description: str | None = None,
+        audience: str | None = None,
+        use_cases: str | None = None,
+        limitations: str | None = None,
+        trade_offs: str | None = None,
+        ethics: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+        save_models_to_registry: bool | None = None,
+    ) -> ModelResponse:
+        """Change a model's card fields (the ones given) and tags."""
+        from gitreg.services import edits
+
+        if name is not None:
+            raise UsageError(
+                "update_model(name=...)",
+                "model names are paths on the registry branch and cannot change: "
+                "create a model with the new name",
+            )
+        given = model_card(
+            license, audience, use_cases, limitations, trade_offs, ethics,
+            save_models_to_registry is not False,
+        )  # fmt: skip
+        changes = {
+            k: v for k, v in given.items() if v is not None and k != "save_models_to_registry"
+        }
+        if save_models_to_registry is not None:
+            changes["save_models_to_registry"] = given["save_models_to_registry"]
+        if description is not None:
+            changes["description"] = description
+        model = self.get_model(model_name_or_id).name
+        entity = edits.update_model(self._reg, model, changes, _tags(add_tags), _tags(remove_tags))
+        return ModelResponse(entity, self)
+
+    def update_model_version(
+        self,
+        model_name_or_id: str | UUID,
+        version_name_or_id: str | int | UUID,
+        stage: str | None = None,
+        force: bool = False,
+        name: str | None = None,
+        description: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+    ) -> ModelVersionResponse:
+        """Change a model version's stage, description and tags."""
+        from gitreg.services import edits
+
+        if name is not None:
+            raise UsageError(
+                "update_model_version(name=...)",
+                "version names are immutable (they are git tags): create a new version",
+            )
+        add, remove = _tags(add_tags), _tags(remove_tags)
+        mv = self.get_model_version(model_name_or_id, version_name_or_id)
+        if stage is not None:
+            self.set_model_version_stage(mv.model_name, mv.name, stage, force)
+        if add or remove or description is not None:
+            edits.update_model_version(self._reg, mv.model_name, mv.name, description, add, remove)
+        return self.get_model_version(mv.model_name, mv.name)
+
+    def delete_model(self, model_name_or_id: str | UUID) -> None:
+        """Remove a model and all of its versions and links (one commit; history keeps them)."""
+        from gitreg.services import edits
+
+        edits.delete_model(self._reg, self.get_model(model_name_or_id).name)
+
+    def delete_model_version(self, model_version_id: str | UUID) -> None:
+        """Remove one model version and its links, by id (ZenML's signature)."""
+        from gitreg.services import edits
+
+        f = edits.model_version_by_id(self._reg, str(model_version_id))
+        edits.delete_model_version(self._reg, f.model, f.name)
+
+    def delete_artifact_version(
+        self, name_id_or_prefix: str | UUID, version: str | int | None = None
+    ) -> None:
+        """Remove an artifact version and every link to it; its bytes stay in the remote."""
+        from gitreg.services import edits
+
+        edits.delete_artifact_version(
+            self._reg, self.get_artifact_version(name_id_or_prefix, version).view
+        )
+
     # -- checks, runs and lineage -----------------------------------------------------------
     def validate(self, rev: str | None = None, remote: bool = False) -> Report:
         """Check the registry (schemas, references; with `remote`, every object's md5)."""
@@ -383,13 +621,36 @@ class Client:
 
         return runs.get_run(self._reg, run_id_or_prefix)
 
+    def list_pipeline_runs(self, pipeline_name: str | None = None) -> list[PipelineRunResponse]:
+        """Pipeline runs, oldest first (ZenML's name); filter by pipeline name."""
+        from gitreg.services import runs
+
+        found = runs.list_runs(self._reg)
+        return [
+            PipelineRunResponse(r, self)
+            for r in found
+            if pipeline_name is None or r.pipeline == pipeline_name
+        ]
+
+    def get_pipeline_run(self, name_id_or_prefix: str | UUID) -> PipelineRunResponse:
+        """A pipeline run by id or id prefix (at least 4 hex digits)."""
+        from gitreg.services import runs
+
+        return PipelineRunResponse(runs.get_run(self._reg, str(name_id_or_prefix)), self)
+
     def lineage(
-        self, name_or_id: str, version: str | None = None, model: bool = False
+        self, name_or_id: str, version: str | None = None, model: bool | None = False
     ) -> LineageNode:
-        """What produced an artifact (or model) version and what that consumed, to the roots."""
-        from gitreg.services import lineage
+        """What produced an artifact (or model) version and what that consumed, to the roots.
+        `model=None`: a model version if `name_or_id` names a model and no artifact."""
+        from gitreg.services import artifacts, lineage, models
 
         snap = self._reg.snapshot()
+        if model is None:
+            is_artifact = names.looks_like_id_prefix(name_or_id.lower()) or bool(
+                artifacts.latest_version(self._reg, snap, names.artifact_name(name_or_id))
+            )
+            model = not is_artifact and models.entity(self._reg, snap, name_or_id) is not None
         if model:
             spec = names.version(version) if version else "latest"
             return lineage.lineage_of_model_version(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import typing
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
@@ -17,6 +18,7 @@ from typing import Any, TypeVar, overload
 from gitreg.api import runner
 from gitreg.api.artifact_config import ArtifactConfig
 from gitreg.api.model import Model
+from gitreg.api.responses import PipelineRunResponse
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,6 +52,12 @@ def declared_outputs(fn: Callable[..., Any]) -> list[tuple[str | None, ArtifactC
                     name = meta.name or name
         out.append((name, config))
     return out
+
+
+def _name_part(name: str) -> str:
+    """A pipeline or step name as a part of a default artifact name, which must start with
+    a letter or digit: `_train` gives `train`."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip("._-") or "step"
 
 
 class Step:
@@ -86,7 +94,8 @@ class Step:
         n = len(self.declared)
         for i, (name, config) in enumerate(self.declared):
             key = name or ("output" if n == 1 else f"output_{i}")
-            out.append((key, name or f"{pipeline}::{invocation}::{key}", config))
+            default = f"{_name_part(pipeline)}::{_name_part(invocation)}::{key}"
+            out.append((key, name or default, config))
         return out
 
     def split(self, result: Any) -> list[Any]:
@@ -117,11 +126,14 @@ class Pipeline:
         self.enable_cache = enable_cache
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> PipelineRunResponse:
         bound = inspect.signature(self.fn).bind(*args, **kwargs)
         bound.apply_defaults()
-        with runner.start_run(self.name, self.model, self.enable_cache, dict(bound.arguments)):
-            return self.fn(*args, **kwargs)
+        with runner.start_run(
+            self.name, self.model, self.enable_cache, dict(bound.arguments)
+        ) as run:
+            self.fn(*args, **kwargs)
+        return run.response()
 
     def with_options(self, **options: Any) -> Pipeline:
         return Pipeline(

@@ -62,6 +62,21 @@ class Model:
         return self
 
     @property
+    def card(self) -> dict[str, Any]:
+        """ZenML's model card fields given to this Model (stored when it creates the model)."""
+        from gitreg.api.client import model_card
+
+        return model_card(
+            self.license,
+            self.audience,
+            self.use_cases,
+            self.limitations,
+            self.trade_offs,
+            self.ethics,
+            self.save_models_to_registry,
+        )
+
+    @property
     def is_bound(self) -> bool:
         return self._client is not None
 
@@ -84,7 +99,11 @@ class Model:
         for `version=None`, a new name once); numbers, 'latest' and stages only fetch."""
         if self._resolved is None:
             self._resolved = self.client.create_model_version(
-                self.name, self.version, description=self.description, tags=self.tags
+                self.name,
+                self.version,
+                description=self.description,
+                tags=self.tags,
+                model_card=self.card,
             )
             if self.version is None:
                 self.version = self._resolved.name

@@ -12,8 +12,52 @@ from gitreg.enums import ArtifactType, LinkKind
 if TYPE_CHECKING:
     from gitreg.api.client import Client
     from gitreg.api.model import Model
-    from gitreg.manifest.schema import ModelEntity, ModelVersionFile
+    from gitreg.manifest.schema import ModelEntity, ModelVersionFile, RunFile, StepRunEntry
     from gitreg.services.views import ArtifactVersion, Link, ModelVersion
+
+
+class _Int(int):
+    @property
+    def value(self) -> int:
+        return int(self)
+
+
+class _Float(float):
+    @property
+    def value(self) -> float:
+        return float(self)
+
+
+class _Str(str):
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+class _List(list):  # type: ignore[type-arg]
+    @property
+    def value(self) -> list[Any]:
+        return list(self)
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    @property
+    def value(self) -> dict[str, Any]:
+        return dict(self)
+
+
+_READABLE: dict[type, type] = {int: _Int, float: _Float, str: _Str, list: _List, dict: _Dict}
+
+
+def readable_metadata(values: dict[str, Any]) -> dict[str, Any]:
+    """Metadata as ZenML's newer pages read it (plain values) and its older ones do
+    (`run_metadata[key].value`): each value is its plain type with a `.value` too. `bool`
+    and `None` cannot be subclassed: they come back plain."""
+    out = {}
+    for key, v in values.items():
+        wrap = next((w for t, w in _READABLE.items() if isinstance(v, t)), None)
+        out[key] = v if wrap is None or isinstance(v, bool) else wrap(v)
+    return out
 
 
 def _ts(value: str) -> datetime:
@@ -57,7 +101,7 @@ class ArtifactVersionResponse:
     @property
     def run_metadata(self) -> dict[str, Any]:
         """Metadata saved with the version, then logged later (latest value per key)."""
-        return self._client.artifact_metadata(self)
+        return readable_metadata(self._client.artifact_metadata(self))
 
     @property
     def uri(self) -> str:
@@ -69,6 +113,10 @@ class ArtifactVersionResponse:
 
     def read(self) -> Any:
         return self.load()
+
+    def download_files(self, path: str, overwrite: bool = False) -> None:
+        """ZenML's: the stored bytes (a file or a folder), unmaterialized, as a zip file."""
+        self._client.download_artifact_files(self, path, overwrite)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +149,36 @@ class ArtifactVersionResponse:
         return f"ArtifactVersionResponse(name={self.name!r}, version={self.version!r}, id={self._view.meta.id[:8]})"
 
 
+class ArtifactResponse:
+    """An artifact name and all of its versions (ZenML's `ArtifactResponse`)."""
+
+    def __init__(self, name: str, versions: list[ArtifactVersionResponse], tags: list[str]) -> None:
+        self._name = name
+        self._versions = versions
+        self._tags = tags
+
+    name = property(lambda self: self._name)
+    has_custom_name = True
+
+    @property
+    def versions(self) -> dict[str, ArtifactVersionResponse]:
+        """Version name -> version, oldest first."""
+        return {v.version: v for v in self._versions}
+
+    @property
+    def latest_version_name(self) -> str | None:
+        return self._versions[-1].version if self._versions else None
+
+    @property
+    def latest_version_id(self) -> UUID | None:
+        return self._versions[-1].id if self._versions else None
+
+    tags = property(lambda self: list(self._tags))
+
+    def __repr__(self) -> str:
+        return f"ArtifactResponse(name={self.name!r}, versions={len(self._versions)})"
+
+
 class ModelResponse:
     """A registered model (all of its versions)."""
 
@@ -114,6 +192,15 @@ class ModelResponse:
     tags = property(lambda self: list(self._entity.tags))
     stages = property(lambda self: dict(self._entity.stages))
     version_count = property(lambda self: self._entity.count)
+    license = property(lambda self: self._entity.license)
+    audience = property(lambda self: self._entity.audience)
+    use_cases = property(lambda self: self._entity.use_cases)
+    limitations = property(lambda self: self._entity.limitations)
+    trade_offs = property(lambda self: self._entity.trade_offs)
+    ethics = property(lambda self: self._entity.ethics)
+    save_models_to_registry = property(
+        lambda self: self._entity.save_models_to_registry is not False
+    )
 
     @property
     def created(self) -> datetime:
@@ -132,6 +219,13 @@ class ModelResponse:
             "id": str(self.id),
             "name": self.name,
             "description": self.description,
+            "license": self.license,
+            "audience": self.audience,
+            "use_cases": self.use_cases,
+            "limitations": self.limitations,
+            "trade_offs": self.trade_offs,
+            "ethics": self.ethics,
+            "save_models_to_registry": self.save_models_to_registry,
             "tags": self.tags,
             "versions": self.version_count,
             "latest": self.latest_version_name,
@@ -204,7 +298,7 @@ class ModelVersionResponse:
 
     @property
     def run_metadata(self) -> dict[str, Any]:
-        return self._client.model_version_metadata(self)
+        return readable_metadata(self._client.model_version_metadata(self))
 
     @property
     def links(self) -> list[LinkResponse]:
@@ -292,3 +386,107 @@ class LinkResponse:
             f"LinkResponse({self.artifact}@{self.version} -> "
             f"{self.model_name}@{self.model_version}, {self.kind.value})"
         )
+
+
+class StepRunResponse:
+    """One step of a pipeline run (ZenML's shape): `outputs` maps each output's name to
+    its artifact versions, `output` is the only one."""
+
+    def __init__(self, entry: StepRunEntry, client: Client) -> None:
+        self._entry = entry
+        self._client = client
+
+    id = property(lambda self: UUID(self._entry.id))
+    name = property(lambda self: self._entry.name)
+    status = property(lambda self: self._entry.status)
+    parameters = property(lambda self: dict(self._entry.parameters))
+    run_metadata = property(lambda self: dict(self._entry.metadata))
+    cache_key = property(lambda self: self._entry.cache_key)
+    error = property(lambda self: self._entry.error)
+
+    @property
+    def start_time(self) -> datetime:
+        return _ts(self._entry.start)
+
+    @property
+    def end_time(self) -> datetime | None:
+        return _ts(self._entry.end) if self._entry.end else None
+
+    @property
+    def inputs(self) -> dict[str, ArtifactVersionResponse]:
+        return {k: self._client.get_artifact_version(v) for k, v in self._entry.inputs.items()}
+
+    @property
+    def outputs(self) -> dict[str, list[ArtifactVersionResponse]]:
+        return {k: [self._client.get_artifact_version(v)] for k, v in self._entry.outputs.items()}
+
+    @property
+    def output(self) -> ArtifactVersionResponse:
+        from gitreg.errors import UsageError
+
+        if len(self._entry.outputs) != 1:
+            raise UsageError(
+                f"step {self.name!r}.output",
+                f"the step has {len(self._entry.outputs)} outputs: use "
+                ".outputs[NAME][0] with one of " + (", ".join(self._entry.outputs) or "none"),
+            )
+        return self._client.get_artifact_version(next(iter(self._entry.outputs.values())))
+
+    def __repr__(self) -> str:
+        return f"StepRunResponse(name={self.name!r}, status={self.status!r})"
+
+
+class PipelineRunResponse:
+    """One pipeline run, as a pipeline call returns it and `Client().get_pipeline_run()`
+    reads it back: id, status, steps by name, their outputs."""
+
+    def __init__(self, run: RunFile, client: Client) -> None:
+        self._run = run
+        self._client = client
+
+    id = property(lambda self: UUID(self._run.id))
+    name = property(lambda self: self._run.pipeline, doc="the pipeline's name")
+    pipeline_name = name
+    status = property(lambda self: self._run.status)
+    config = property(lambda self: {"parameters": dict(self._run.parameters)})
+    parameters = property(lambda self: dict(self._run.parameters))
+    code = property(lambda self: self._run.code)
+    model = property(lambda self: self._run.model, doc='"NAME@VERSION" of the run\'s model')
+
+    @property
+    def start_time(self) -> datetime:
+        return _ts(self._run.start)
+
+    @property
+    def end_time(self) -> datetime | None:
+        return _ts(self._run.end) if self._run.end else None
+
+    @property
+    def steps(self) -> dict[str, StepRunResponse]:
+        return {s.name: StepRunResponse(s, self._client) for s in self._run.steps}
+
+    @property
+    def outputs(self) -> dict[str, dict[str, list[ArtifactVersionResponse]]]:
+        """Every step's outputs: step name -> output name -> artifact versions."""
+        return {name: s.outputs for name, s in self.steps.items()}
+
+    @property
+    def model_version(self) -> ModelVersionResponse | None:
+        if self._run.model is None or "@" not in self._run.model:
+            return None
+        model, _, version = self._run.model.partition("@")
+        return self._client.get_model_version(model, version)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self._run.id,
+            "pipeline": self._run.pipeline,
+            "status": self._run.status,
+            "start": self._run.start,
+            "end": self._run.end,
+            "model": self._run.model,
+            "steps": {s.name: s.status for s in self._run.steps},
+        }
+
+    def __repr__(self) -> str:
+        return f"PipelineRunResponse(name={self.name!r}, id={self._run.id[:8]}, status={self.status!r})"

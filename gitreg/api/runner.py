@@ -9,6 +9,7 @@ import hashlib
 import inspect
 import json
 import logging
+import os
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,8 +23,9 @@ from gitreg.api.context import (
     enter_step,
     leave_step,
 )
+from gitreg.api.external_artifact import ExternalArtifact
 from gitreg.api.model import Model
-from gitreg.api.responses import ArtifactVersionResponse
+from gitreg.api.responses import ArtifactVersionResponse, PipelineRunResponse
 from gitreg.errors import ManifestError, UsageError
 
 if TYPE_CHECKING:
@@ -31,7 +33,21 @@ if TYPE_CHECKING:
     from gitreg.api.decorators import Step
     from gitreg.manifest.schema import CacheEntry, RunFile, StepRunEntry
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("gitreg.run")
+
+
+def _configure_logging() -> None:
+    """One line per step on stderr, as ZenML prints them, unless the program set up
+    logging itself; `GITREG_LOGGING_VERBOSITY=WARNING` (or setting the level of logger
+    `gitreg.run`) silences them."""
+    if log.level != logging.NOTSET:
+        return
+    level = logging.getLevelName(os.environ.get("GITREG_LOGGING_VERBOSITY", "INFO").upper())
+    log.setLevel(level if isinstance(level, int) else logging.INFO)
+    if not log.hasHandlers():
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
 
 
 @dataclass
@@ -45,7 +61,6 @@ class Run:
     manifest: RunFile
     client: Client
     models: dict[tuple[str, str | None], Model] = field(default_factory=dict)
-    produced: dict[int, tuple[Any, str]] = field(default_factory=dict)  # id(obj) -> (obj, art id)
     invocations: dict[str, int] = field(default_factory=dict)
     is_pipeline: bool = True
     unsaved_cache: dict[str, CacheEntry] = field(default_factory=dict)
@@ -61,16 +76,24 @@ class Run:
             return None
         key = (model.name, model.version)
         if key not in self.models:
-            m = Model(model.name, model.version, model.description, model.tags)
+            m = Model(
+                model.name,
+                model.version,
+                model.description,
+                model.tags,
+                license=model.license,
+                audience=model.audience,
+                use_cases=model.use_cases,
+                limitations=model.limitations,
+                trade_offs=model.trade_offs,
+                ethics=model.ethics,
+                save_models_to_registry=model.save_models_to_registry,
+            )
             self.models[key] = m.bind(self.client)
         return self.models[key]
 
-    def remember(self, obj: Any, art_id: str) -> None:
-        self.produced[id(obj)] = (obj, art_id)
-
-    def artifact_of(self, obj: Any) -> str | None:
-        found = self.produced.get(id(obj))
-        return found[1] if found is not None and found[0] is obj else None
+    def response(self) -> PipelineRunResponse:
+        return PipelineRunResponse(self.manifest, self.client)
 
     def save(self, cache: dict[str, CacheEntry] | None = None) -> None:
         from gitreg.services import runs
@@ -78,7 +101,50 @@ class Run:
         runs.save_run(self.client.registry, self.manifest, cache)
 
 
+class StepArtifact:
+    """A step's output inside a pipeline (ZenML's `StepArtifact`): what a step call returns
+    there, to be passed to other steps. `.load()` gives the value."""
+
+    __slots__ = ("artifact_id", "invocation", "output_name", "value")
+
+    def __init__(self, invocation: str, output_name: str, artifact_id: str, value: Any) -> None:
+        self.invocation = invocation
+        self.output_name = output_name
+        self.artifact_id = artifact_id
+        self.value = value
+
+    def load(self) -> Any:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"StepArtifact(step={self.invocation!r}, output={self.output_name!r})"
+
+
 current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("gitreg_run", default=None)
+
+
+@dataclass
+class PipelineContext:
+    """What a pipeline's body can see while it runs (ZenML's `get_pipeline_context()`)."""
+
+    name: str
+    model: Model | None
+    enable_cache: bool | None
+    run_id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def get_pipeline_context() -> PipelineContext:
+    """The context of the pipeline whose body is running."""
+    from gitreg.errors import StepContextError
+
+    run = current_run.get()
+    if run is None or not run.is_pipeline:
+        raise StepContextError(
+            "get_pipeline_context() works only inside a running @pipeline: call it from the "
+            "pipeline's body (in a step, use get_step_context())"
+        )
+    return PipelineContext(run.name, run.resolve(run.model), run.enable_cache, run.info.id)
 
 
 def _version_of(model: Model | None) -> str | None:
@@ -126,6 +192,9 @@ class start_run:
             resolved.ensure_version()
             manifest.model = _version_of(resolved)
         self.run.save()
+        if self.is_pipeline:
+            _configure_logging()
+            log.info("Initiating a new run for the pipeline: %s (run %s).", name, run_id[:8])
         self.token = current_run.set(self.run)
         return self.run
 
@@ -144,6 +213,8 @@ class start_run:
         elif not run.is_pipeline and run.manifest.steps:
             run.manifest.model = run.manifest.steps[0].model  # a one-step run: its step's
         run.save(run.unsaved_cache)
+        if run.is_pipeline:
+            log.info("Pipeline run %s %s.", run.info.id[:8], run.manifest.status)
 
 
 def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -163,14 +234,22 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
     opaque: dict[str, str | None] = {}
     call_args = dict(bound.arguments)
     for arg, value in bound.arguments.items():
-        if isinstance(value, ArtifactVersionResponse):
+        # the wiring says what is an artifact: a handle a step call returned, or a stored
+        # version passed in; any other value is a parameter, whatever it equals
+        if isinstance(value, ExternalArtifact):
+            value = _external(client, value)
+        if isinstance(value, StepArtifact):
+            inputs[arg] = value.artifact_id
+            call_args[arg] = value.value
+        elif isinstance(value, ArtifactVersionResponse):
             inputs[arg] = str(value.id)
             call_args[arg] = value.load()
-            continue
-        art_id = None if tracking.shared_constant(value) else run.artifact_of(value)
-        call_args[arg] = tracking.untrack(value)  # the body sees plain values
-        if art_id is not None:
-            inputs[arg] = art_id
+        elif _holds_handle(value):
+            raise UsageError(
+                f"step {step.name!r}",
+                f"argument {arg!r} holds step outputs inside a container: pass each step "
+                "output as an argument of its own (as ZenML requires)",
+            )
         elif tracking.json_value(value):
             parameters[arg] = value
         else:
@@ -219,7 +298,9 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
         inputs={a: client.get_artifact_version(i) for a, i in inputs.items()},
         parameters=parameters,
         client=client,
+        output_names=[k for k, _, _ in outputs],
     )
+    log.info("Step %s has started.", invocation)
     token = enter_step(ctx)
     try:
         result = step.fn(**call_args)
@@ -230,13 +311,16 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
                 from gitreg.enums import ArtifactType
 
                 atype = ArtifactType.MODEL
+            tags = [*(config.tags or [] if config else []), *ctx.output_tags.get(out_key, [])]
+            meta = dict(config.run_metadata or {}) if config else {}
+            meta.update(ctx.output_metadata.get(out_key, {}))
             art = client.save_artifact(
                 value,
                 art_name,
                 version=config.version if config else None,
-                tags=config.tags if config else None,
+                tags=tags or None,
                 artifact_type=atype,
-                run_metadata=config.run_metadata if config else None,
+                run_metadata=meta or None,
                 link=False,
             )
             if model is not None:
@@ -247,12 +331,13 @@ def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any])
                     is_deployment_artifact=bool(config and config.is_deployment_artifact),
                 )
             entry.outputs[out_key] = str(art.id)
-            run.remember(value, str(art.id))
         entry.status = "completed"
-        return _as_seen_by_pipeline(step, run, result, values)
+        log.info("Step %s has finished.", invocation)
+        return _as_seen_by_pipeline(step, run, invocation, result, values, entry.outputs)
     except BaseException as e:
         entry.status = "failed"
         entry.error = f"{type(e).__name__}: {e}"[:2000]
+        log.error("Step %s failed: %s", invocation, entry.error)
         raise
     finally:
         leave_step(token)
@@ -293,7 +378,6 @@ def _from_cache(
         value = client.load_artifact(art_id)
         if model is not None:
             client.link_artifact_to_model(art_id, model)
-        run.remember(value, art_id)
         values.append(value)
         entry.outputs[out_key] = art_id
     entry.status = "cached"
@@ -302,26 +386,46 @@ def _from_cache(
     entry.model = _version_of(model)
     run.manifest.steps.append(entry)
     run.save()
-    log.info("step %s: reused outputs of run %s", step.name, hit.run)
+    log.info("Using cached version of step %s (outputs of run %s).", entry.name, hit.run)
     if not values:
         return None
     result = values[0] if len(values) == 1 else tuple(values)
-    return _as_seen_by_pipeline(step, run, result, values)
+    return _as_seen_by_pipeline(step, run, entry.name, result, values, entry.outputs)
 
 
-def _as_seen_by_pipeline(step: Step, run: Run, result: Any, values: list[Any]) -> Any:
-    """The step's result as the next steps get it: outputs with an identity of their own."""
+def _as_seen_by_pipeline(
+    step: Step,
+    run: Run,
+    invocation: str,
+    result: Any,
+    values: list[Any],
+    outputs: dict[str, str],
+) -> Any:
+    """The step's result as the pipeline sees it: one handle per output (ZenML's
+    `StepArtifact`), so a later step knows its argument is this output by the wiring."""
     if not run.is_pipeline or not values:
         return result
-    tracked = []
-    for value in values:
-        t = tracking.track(value)
-        if t is not value:
-            run.remember(t, run.artifact_of(value) or "")
-        tracked.append(t)
-    if len(step.declared) == 1:
-        return tracked[0]
-    return tuple(tracked) if isinstance(result, tuple) else type(result)(tracked)
+    handles = [
+        StepArtifact(invocation, key, art_id, value)
+        for (key, art_id), value in zip(outputs.items(), values)
+    ]
+    return handles[0] if len(step.declared) == 1 else tuple(handles)
+
+
+def _holds_handle(value: Any) -> bool:
+    items = value.values() if isinstance(value, dict) else value
+    return isinstance(value, (list, tuple, set, dict)) and any(
+        isinstance(v, StepArtifact) for v in items
+    )
+
+
+def _external(client: Client, ext: ExternalArtifact) -> ArtifactVersionResponse:
+    """The stored version an ExternalArtifact stands for (saved now if it holds a value)."""
+    if ext.id is not None or ext.name is not None:
+        return client.get_artifact_version(ext.id or ext.name or "", ext.version)
+    return client.save_artifact(
+        ext.value, f"external_{uuid.uuid4()}", materializer=ext.materializer, link=False
+    )
 
 
 def check_outputs(step_name: str, declared: int, values: list[Any]) -> None:

@@ -79,3 +79,58 @@ def artifact_get(ctx: click.Context, ref: str, out: str, as_json: bool) -> None:
         output.emit_json({**a.to_dict(), "path": out})
     else:
         output.line(f"Wrote {a.name}@{a.version} ({output.human_size(a.size)}) to {out}")
+
+
+@artifact.command("delete")
+@click.argument("ref", metavar="NAME@VERSION|ID")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def artifact_delete(ctx: click.Context, ref: str, yes: bool) -> None:
+    """Delete an artifact version and its links: one registry commit, so `gitreg log` and
+    `--at` still show it; its bytes stay in the remote until `gitreg gc`."""
+    client = client_of(ctx)
+    name, version = split_ref(ref)
+    av = client.get_artifact_version(name, version)
+    if not yes:
+        click.confirm(f"Delete {av.name}@{av.version}?", abort=True)
+    client.delete_artifact_version(str(av.id))
+    output.line(f"Deleted {av.name}@{av.version}")
+
+
+@artifact.command("add")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--name", required=True, help="The artifact's name.")
+@click.option("--version", default=None, help="A version name (default: the next number).")
+@click.option("-t", "--tag", "tags", multiple=True, help="A tag (repeat for more).")
+@click.option(
+    "--type",
+    "artifact_type",
+    type=click.Choice(["data", "model", "service", "data_analysis", "base"]),
+    default=None,
+)
+@json_option
+@click.pass_context
+def artifact_add(
+    ctx: click.Context,
+    path: str,
+    name: str,
+    version: str | None,
+    tags: tuple[str, ...],
+    artifact_type: str | None,
+    as_json: bool,
+) -> None:
+    """Save a file or a folder as a new artifact version (`save_artifact(Path(PATH))`), with
+    a progress bar in a terminal."""
+    import os
+    import pathlib
+
+    size = os.path.getsize(path) if os.path.isfile(path) else None
+    with output.Progress(name, size) as progress:
+        a = client_of(ctx).save_artifact(
+            pathlib.Path(path), name, version, list(tags), artifact_type=artifact_type,
+            progress=progress,
+        )  # fmt: skip
+    if as_json:
+        output.emit_json(a.to_dict())
+    else:
+        output.line(f"Saved {a.name}@{a.version} ({output.human_size(a.size)})")

@@ -59,11 +59,15 @@ def link(
     show_default=True,
 )
 @at_option
+@json_option
 @click.pass_context
-def lineage(ctx: click.Context, ref: str, is_model: bool, fmt: str) -> None:
-    """What produced an artifact or model version, and what that consumed, up to the roots."""
+def lineage(ctx: click.Context, ref: str, is_model: bool, fmt: str, as_json: bool) -> None:
+    """What produced an artifact or model version, and what that consumed, up to the roots.
+    A name that is a model and not an artifact needs no --model."""
     name, version = split_ref(ref)
-    node = client_of(ctx).lineage(name, version, model=is_model)
+    node = client_of(ctx).lineage(name, version, model=True if is_model else None)
+    if as_json:
+        fmt = "json"
     if fmt == "mermaid":
         from gitreg.services.lineage import to_mermaid
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from gitreg.cli import artifacts, history, links, models, output, registry
+from gitreg.cli import artifacts, history, links, models, output, registry, tags
 
 
 class _Warnings(logging.Handler):
@@ -94,6 +94,7 @@ for command in (
     links.link,
     links.lineage,
     models.stage,
+    tags.tag,
     registry.validate,
     registry.runs_cmd,
     history.log,

@@ -49,8 +49,10 @@ def model_show(ctx: click.Context, ref: str, as_json: bool) -> None:
         if as_json:
             output.emit_json({**m.to_dict(), "versions": [v.to_dict() for v in versions]})
             return
+        card = {k: v for k, v in m.to_dict().items() if k not in ("versions", "stages") and v}
+        output.fields(f"model {m.name}", card)
         output.table(
-            f"model {m.name}",
+            "versions",
             ["number", "version", "stage", "created"],
             [(v.number, v.name, v.stage, when(v.created)) for v in versions],
         )
@@ -92,3 +94,221 @@ def stage(ctx: click.Context, ref: str, stage: str, force: bool, as_json: bool) 
     else:
         extra = f" ({archived} archived)" if archived else ""
         output.line(f"{name}@{mv.name} is now in stage {stage}{extra}")
+
+
+@model.command("register")
+@click.argument("name")
+@click.option("--description", default=None)
+@click.option("--license", "license_", default=None)
+@click.option("--audience", default=None)
+@click.option("--use-cases", default=None)
+@click.option("--limitations", default=None)
+@click.option("--trade-offs", default=None)
+@click.option("--ethics", default=None)
+@click.option("-t", "--tag", "tags", multiple=True, help="A tag (repeat for more).")
+@click.option("--no-save-models-to-registry", is_flag=True)
+@json_option
+@click.pass_context
+def model_register(
+    ctx: click.Context,
+    name: str,
+    description: str | None,
+    license_: str | None,
+    audience: str | None,
+    use_cases: str | None,
+    limitations: str | None,
+    trade_offs: str | None,
+    ethics: str | None,
+    tags: tuple[str, ...],
+    no_save_models_to_registry: bool,
+    as_json: bool,
+) -> None:
+    """Register a model with its card and no versions (ZenML: `zenml model register`)."""
+    m = client_of(ctx).create_model(
+        name,
+        license=license_,
+        description=description,
+        audience=audience,
+        use_cases=use_cases,
+        limitations=limitations,
+        trade_offs=trade_offs,
+        ethics=ethics,
+        tags=list(tags),
+        save_models_to_registry=not no_save_models_to_registry,
+    )
+    if as_json:
+        output.emit_json(m.to_dict())
+    else:
+        output.line(f"Registered model {m.name}")
+
+
+@model.command("list")
+@at_option
+@click.option("--tag", default=None, help="Only models with this tag.")
+@json_option
+@click.pass_context
+def model_list(ctx: click.Context, tag: str | None, as_json: bool) -> None:
+    """List models (ZenML: `zenml model list`)."""
+    rows = client_of(ctx).list_models(tag=tag)
+    if as_json:
+        output.emit_json([m.to_dict() for m in rows])
+        return
+    output.table(
+        None,
+        ["name", "versions", "latest", "tags", "created"],
+        [(m.name, m.version_count, m.latest_version_name, ", ".join(m.tags), when(m.created))
+         for m in rows],
+        empty="no models",
+    )  # fmt: skip
+
+
+@model.command("delete")
+@click.argument("ref", metavar="NAME[@VERSION]")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def model_delete(ctx: click.Context, ref: str, yes: bool) -> None:
+    """Delete a model (all its versions and links) or one version: one registry commit,
+    so `gitreg log` and `--at` still show it. Artifacts stay."""
+    name, version = split_ref(ref)
+    client = client_of(ctx)
+    target = client.get_model_version(name, version) if version else client.get_model(name)
+    if not yes:
+        click.confirm(f"Delete {ref}?", abort=True)
+    if version:
+        client.delete_model_version(target.id)
+    else:
+        client.delete_model(name)
+    output.line(f"Deleted {ref}")
+
+
+@model.group("version")
+def model_version() -> None:
+    """Model versions: list, update."""
+
+
+@model_version.command("list")
+@at_option
+@click.argument("name")
+@click.option("--stage", default=None, help="Only the version in this stage.")
+@click.option("--tag", default=None, help="Only versions with this tag.")
+@json_option
+@click.pass_context
+def model_version_list(
+    ctx: click.Context, name: str, stage: str | None, tag: str | None, as_json: bool
+) -> None:
+    """List the versions of a model (ZenML: `zenml model version list`)."""
+    rows = client_of(ctx).list_model_versions(name, tag=tag, stage=stage)
+    if as_json:
+        output.emit_json([v.to_dict() for v in rows])
+        return
+    output.table(
+        f"model {name}",
+        ["number", "version", "stage", "created"],
+        [(v.number, v.name, v.stage, when(v.created)) for v in rows],
+        empty="no versions",
+    )
+
+
+@model_version.command("update")
+@click.argument("name")
+@click.argument("version")
+@click.option("--stage", default=None, help="Put the version in this stage.")
+@click.option("--force", is_flag=True, help="Archive the version that holds the stage now.")
+@click.option("--description", default=None)
+@click.option("-t", "--tag", "add", multiple=True, help="Add a tag (repeat for more).")
+@click.option("-r", "--remove-tag", "remove", multiple=True, help="Remove a tag.")
+@json_option
+@click.pass_context
+def model_version_update(
+    ctx: click.Context,
+    name: str,
+    version: str,
+    stage: str | None,
+    force: bool,
+    description: str | None,
+    add: tuple[str, ...],
+    remove: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Change a version's stage, description or tags (ZenML: `zenml model version update`)."""
+    mv = client_of(ctx).update_model_version(
+        name, version, stage, force, description=description, add_tags=list(add),
+        remove_tags=list(remove),
+    )  # fmt: skip
+    if as_json:
+        output.emit_json(mv.to_dict())
+    else:
+        output.line(f"Updated {mv.model_name}@{mv.name} (stage: {mv.stage or 'none'})")
+
+
+def _artifacts_of(kind: str) -> click.Command:
+    @model.command(f"{kind}_artifacts", help=f"The {kind} artifacts linked to a model version.")
+    @at_option
+    @click.argument("name")
+    @click.option("--version", default=None, help="Model version (default: latest).")
+    @json_option
+    @click.pass_context
+    def command(ctx: click.Context, name: str, version: str | None, as_json: bool) -> None:
+        links = client_of(ctx).get_model_version(name, version).links
+        rows = [lk for lk in links if lk.kind.value == kind]
+        if as_json:
+            output.emit_json([lk.to_dict() for lk in rows])
+            return
+        output.table(
+            None,
+            ["artifact", "version", "id"],
+            [(lk.artifact, lk.version, str(lk.artifact_id)) for lk in rows],
+            empty=f"no {kind} artifacts",
+        )
+
+    return command
+
+
+for _kind in ("data", "model", "deployment"):
+    _artifacts_of(_kind)
+
+
+@model.command("update")
+@click.argument("name")
+@click.option("--description", default=None)
+@click.option("--license", "license_", default=None)
+@click.option("--audience", default=None)
+@click.option("--use-cases", default=None)
+@click.option("--limitations", default=None)
+@click.option("--trade-offs", default=None)
+@click.option("--ethics", default=None)
+@click.option("-t", "--tag", "add", multiple=True, help="Add a tag (repeat for more).")
+@click.option("-r", "--remove-tag", "remove", multiple=True, help="Remove a tag.")
+@json_option
+@click.pass_context
+def model_update(
+    ctx: click.Context,
+    name: str,
+    description: str | None,
+    license_: str | None,
+    audience: str | None,
+    use_cases: str | None,
+    limitations: str | None,
+    trade_offs: str | None,
+    ethics: str | None,
+    add: tuple[str, ...],
+    remove: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Change a model's card fields and tags (ZenML: `zenml model update`)."""
+    m = client_of(ctx).update_model(
+        name,
+        license=license_,
+        description=description,
+        audience=audience,
+        use_cases=use_cases,
+        limitations=limitations,
+        trade_offs=trade_offs,
+        ethics=ethics,
+        add_tags=list(add),
+        remove_tags=list(remove),
+    )
+    if as_json:
+        output.emit_json(m.to_dict())
+    else:
+        output.line(f"Updated model {m.name} (tags: {', '.join(m.tags) or 'none'})")

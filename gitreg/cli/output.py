@@ -12,9 +12,26 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
-def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _console() -> Any:
+    """rich's console; piped to another program, lines are as long as their content (rich
+    would cut them at 80 columns, and `p::b::output_0` would read `p::b::outpu…`)."""
     from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=100_000)
+
+
+def table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    empty: str | None = None,
+) -> None:
+    """A table; with no rows, the line `empty` (default: "nothing to list") instead."""
     from rich.table import Table
+
+    if not rows:
+        line(empty or (f"{title}: none" if title else "nothing to list"))
+        return
 
     t = Table(
         title=title,
@@ -28,11 +45,10 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
 
     for r in rows:
         t.add_row(*["" if v is None else escape(str(v)) for v in r])
-    Console().print(t)
+    _console().print(t)
 
 
 def fields(title: str, data: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -45,12 +61,11 @@ def fields(title: str, data: dict[str, Any]) -> None:
         if isinstance(v, (dict, list)):
             v = json.dumps(v, default=str) if v else ""
         t.add_row(k, "" if v is None else escape(str(v)))
-    Console().print(t)
+    _console().print(t)
 
 
 def tree(node: Any) -> None:
     """A lineage tree (nodes with .label and .children)."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.tree import Tree
 
@@ -60,7 +75,7 @@ def tree(node: Any) -> None:
 
     root = Tree(escape(node.label))
     add(root, node)
-    Console().print(root)
+    _console().print(root)
 
 
 def line(text: str) -> None:
@@ -77,12 +92,11 @@ def warning(message: str) -> None:
 
 
 def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
+    """Sizes in decimal units (kB, MB, GB), the ones rich's progress bars and speeds use, so
+    every size the CLI prints reads in one system."""
+    from rich.filesize import decimal
+
+    return str(decimal(n))
 
 
 class Progress:

@@ -77,6 +77,7 @@ class ArtifactEntity(_Versioned):
     next_number: int = 1
     count: int = 0
     latest: Ref | None = None
+    tags: list[str] | None = None  # the artifact's own (ZenML's), not its versions'
 
 
 class ArtifactMeta(_Versioned):
@@ -137,6 +138,14 @@ class ModelEntity(_Versioned):
     count: int = 0
     latest: ModelRef | None = None
     stages: dict[str, str] = {}  # version name -> stage
+    # ZenML's model card
+    license: str | None = None
+    audience: str | None = None
+    use_cases: str | None = None
+    limitations: str | None = None
+    trade_offs: str | None = None
+    ethics: str | None = None
+    save_models_to_registry: bool | None = None  # None: ZenML's default, True
 
 
 class ModelVersionFile(_Versioned):

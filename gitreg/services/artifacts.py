@@ -292,6 +292,10 @@ def get(
     return av
 
 
+def entity(reg: Registry, name: str) -> ArtifactEntity | None:
+    return reg.load(reg.snapshot(), ArtifactEntity, layout.artifact_entity(name))
+
+
 def latest_version(reg: Registry, snap: Snapshot, name: str) -> str | None:
     entity = reg.load(snap, ArtifactEntity, layout.artifact_entity(name))
     return entity.latest.version if entity is not None and entity.latest else None

@@ -9,7 +9,13 @@ from typing import Any
 
 from gitreg import names
 from gitreg.enums import ModelStages
-from gitreg.errors import ManifestError, ModelNotFoundError, ModelVersionExistsError, StageError
+from gitreg.errors import (
+    ManifestError,
+    ModelExistsError,
+    ModelNotFoundError,
+    ModelVersionExistsError,
+    StageError,
+)
 from gitreg.manifest import layout
 from gitreg.manifest.schema import (
     IdEntry,
@@ -72,6 +78,33 @@ def list_all(reg: Registry, snap: Snapshot | None = None) -> list[ModelEntity]:
         if e is not None:
             out.append(e)
     return out
+
+
+def create(
+    reg: Registry,
+    name: str,
+    description: str | None,
+    tags: list[str],
+    card: dict[str, Any],
+) -> ModelEntity:
+    """A new model with no versions (ZenML's `create_model`); an existing one is an error."""
+    reg.ensure_initialized()
+    created = now()
+
+    def build(snap: Snapshot) -> tuple[list[Op], str, ModelEntity]:
+        reg.require_initialized(snap)
+        if entity(reg, snap, name) is not None:
+            raise ModelExistsError(name)
+        e = ModelEntity(
+            id=new_id(), name=name, created=created, description=description, tags=tags, **card
+        )
+        ops: list[Op] = [
+            reg.put(layout.id_entry(e.id), IdEntry(kind="model", path=layout.model_entity(name))),
+            reg.put(layout.model_entity(name), e),
+        ]
+        return ops, f"gitreg: create model {name}", e
+
+    return reg.transact(build)
 
 
 # -- versions -------------------------------------------------------------------------------
@@ -167,13 +200,15 @@ def _create_version_ops(
     description: str | None,
     tags: list[str],
     created: str,
+    card: dict[str, Any] | None = None,
 ) -> tuple[list[Op], str]:
     """Ops creating a model (if new) and a version of it; returns (ops, version name)."""
     ops: list[Op] = []
     if e is None:
         e = ModelEntity(
-            id=new_id(), name=model, created=created, description=description, tags=tags
-        )
+            id=new_id(), name=model, created=created, description=description, tags=tags,
+            **(card or {}),
+        )  # fmt: skip
         ops.append(
             reg.put(layout.id_entry(e.id), IdEntry(kind="model", path=layout.model_entity(model)))
         )
@@ -214,9 +249,11 @@ def ensure_version(
     *,
     description: str | None = None,
     tags: list[str] | None = None,
+    card: dict[str, Any] | None = None,
 ) -> ModelVersion:
     """ZenML's get-or-create: None makes a new numbered version; a name is created once;
-    a number, 'latest' or a stage only fetch."""
+    a number, 'latest' or a stage only fetch. `card` (ZenML's model card fields) is kept
+    on the model's manifest when this call creates the model."""
     reg.ensure_initialized()
     created = now()
 
@@ -236,7 +273,7 @@ def ensure_version(
                     "give a new version name to create one",
                 )
         ops, ver = _create_version_ops(
-            reg, snap, e, model, version, description, list(tags or []), created
+            reg, snap, e, model, version, description, list(tags or []), created, card
         )
         return ops, f"gitreg: create model version {model}@{ver}", ver
 

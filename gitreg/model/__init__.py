@@ -1,0 +1,1 @@
+"""`gitreg.model` (ZenML's module path): `gitreg.model.model.Model`, `gitreg.model.utils`."""
