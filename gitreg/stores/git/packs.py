@@ -80,10 +80,10 @@ def write_pack(
     the suffix. `fsync`: flush the .pack, the .idx (git's core.fsync `pack`, `pack-metadata`).
 
     The `.pack` is complete before the `.idx` appears, as git requires: a reader never sees
-    an index without its pack. Before the `.idx`, a `.keep` holding `keep` is written, as
-    `git index-pack --keep` does for a push: until the caller removes it, once a ref points
-    at the objects, a concurrent `git repack -a -d` or `git gc` leaves the pack alone
-    (without it, they could delete objects that no ref reaches yet).
+    an index without its pack. A `.keep` holding `keep` comes first, as `git index-pack
+    --keep` writes one for a push: until the caller removes it, once a ref points at the
+    objects, a concurrent `git repack -a -d` or `git gc` leaves the pack alone (without
+    it, they could delete objects that no ref reaches yet).
     """
     parts = [b"PACK", struct.pack(">II", 2, len(objects))]
     offset = 12
@@ -114,22 +114,25 @@ def write_pack(
 
     base = os.path.join(pack_dir, "pack-" + pack_sum.hex())
     tmp = f"{os.getpid()}_{id(objects)}"  # in git's own temp names there: tmp_*
-    # git sees a pack only through its .idx, so the .pack may be written in place (one
-    # rename less); a crash leaves a .pack without .idx, which `git gc` removes.
-    try:
-        write_file(base + ".pack", body + pack_sum, exclusive=True, fsync=fsync[0])
-    except FileExistsError:
-        # The same objects were written before, maybe by a writer killed before its .idx
-        # (or still writing it): make sure the index exists before a ref points here.
-        if os.path.getsize(base + ".pack") != len(body) + len(pack_sum):  # cut short by a kill
-            replace_file(
-                base + ".pack", body + pack_sum, f"{pack_dir}/tmp_pack_{tmp}", fsync=fsync[0]
-            )
+    # First the .keep, as `git index-pack --keep` does: `git repack` lists the .pack files
+    # when it starts and removes the unkept ones when it ends, so a .pack must never be
+    # there unkept before a ref reaches its objects.
     try:
         write_file(base + ".keep", keep, exclusive=True)
     except FileExistsError:
         pass  # the same pack, kept by another writer of the very same commit
     try:
+        # git reads a pack only through its .idx, so the .pack may be written in place (one
+        # rename less); a crash leaves a .pack without .idx, which `git gc` removes.
+        try:
+            write_file(base + ".pack", body + pack_sum, exclusive=True, fsync=fsync[0])
+        except FileExistsError:
+            # The same objects were written before, maybe by a writer killed before its .idx
+            # (or still writing it): make sure the index exists before a ref points here.
+            if os.path.getsize(base + ".pack") != len(body) + len(pack_sum):  # cut short
+                replace_file(
+                    base + ".pack", body + pack_sum, f"{pack_dir}/tmp_pack_{tmp}", fsync=fsync[0]
+                )
         faults.point("pack")
         if not os.path.exists(base + ".idx"):
             replace_file(base + ".idx", idx, f"{pack_dir}/tmp_idx_{tmp}", fsync=fsync[1])

@@ -125,8 +125,12 @@ def _write(
             raise RefMovedError(f"{name} is at {current[1]}, expected {old}")
         faults.point("locked")
         log_path = os.path.join(common_dir, "logs", name)
-        os.makedirs(os.path.dirname(log_path), exist_ok=True)
-        with open(log_path, "ab") as f:
+        try:
+            f = open(log_path, "ab")
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(log_path), exist_ok=True)
+            f = open(log_path, "ab")
+        with f:
             f.write(entry)
             if fsync:
                 f.flush()

@@ -227,8 +227,8 @@ class GitStore:
         self._bare = cfg.get("core.bare", "").lower() in ("true", "yes", "on", "1")
         self._fsync = fsync_components(cfg.get("core.fsync"))
         limit = int(cfg.get("gc.autopacklimit") or 50)
-        # well under git's limit, so that several writers between two checks stay under it
-        self.roll_up_at = max(2, (limit if limit > 0 else 50) // 2)
+        # under git's limit by enough for the commits other writers make meanwhile
+        self.roll_up_at = max(2, (limit if limit > 0 else 50) * 3 // 4)
         self._rolling = threading.Lock()
 
     # -- config ----------------------------------------------------------------
@@ -362,7 +362,7 @@ class GitStore:
     def _roll_up(self) -> None:
         """Roll small packs up (`git repack -d --geometric=2`: the small packs are merged,
         superseded ones removed, so the cost follows what is new) once this repository
-        holds `roll_up_at` packs: half of git's `gc.autoPackLimit`, past which every `git
+        holds `roll_up_at` packs: 3/4 of git's `gc.autoPackLimit`, past which every `git
         commit` the user makes would start a `git gc --auto` in the background. It runs in
         this call, so that when a call returns nothing is left running."""
         pack_dir = os.path.join(self.common_dir, "objects", "pack")
