@@ -146,7 +146,7 @@ def _write(
     except BaseException:
         if fd >= 0:
             os.close(fd)
-        os.unlink(path + ".lock")
+        remove_quietly(path + ".lock")  # still ours: nobody breaks a live process's lock
         raise
 
 

@@ -226,9 +226,10 @@ class GitStore:
         cfg = self.config()
         self._bare = cfg.get("core.bare", "").lower() in ("true", "yes", "on", "1")
         self._fsync = fsync_components(cfg.get("core.fsync"))
-        limit = int(cfg.get("gc.autopacklimit") or 50)
+        limit = cfg.get("gc.autopacklimit", "50")
+        limit = limit if limit.isdigit() and int(limit) > 0 else "50"  # 0: git never packs
         # under git's limit by enough for the commits other writers make meanwhile
-        self.roll_up_at = max(2, (limit if limit > 0 else 50) * 3 // 4)
+        self.roll_up_at = max(2, int(limit) * 3 // 4)
         self._rolling = threading.Lock()
 
     # -- config ----------------------------------------------------------------
