@@ -18,7 +18,7 @@ POINTS = (
     "cached",  # bytes in the cache, not yet in the remote
     "push",  # while pushing an object to the remote
     "pushed",  # bytes in the remote, manifest not yet committed
-    "pack",  # git objects half written
+    "pack",  # git objects half written (.keep and .pack, no .idx yet)
     "packed",  # git objects written, ref not yet updated
     "locked",  # ref lock held, not yet renamed
 )

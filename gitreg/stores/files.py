@@ -6,10 +6,11 @@ import os
 import threading
 
 
-def write_file(path: str, data: bytes, exclusive: bool = False) -> None:
+def write_file(path: str, data: bytes, exclusive: bool = False, fsync: bool = False) -> None:
     """Write `data` to a new read-only file (creating its folder if needed).
 
-    With `exclusive`, an existing file is an error (FileExistsError) instead of replaced.
+    With `exclusive`, an existing file is an error (FileExistsError) instead of replaced;
+    with `fsync`, the data is on disk when this returns.
     """
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
     try:
@@ -21,6 +22,8 @@ def write_file(path: str, data: bytes, exclusive: bool = False) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+        if fsync:
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -30,13 +33,13 @@ def tmp_name(path: str) -> str:
     return f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
 
 
-def replace_file(path: str, data: bytes, tmp: str | None = None) -> None:
+def replace_file(path: str, data: bytes, tmp: str | None = None, fsync: bool = False) -> None:
     """Write `data` under a temp name (`tmp`, else `tmp_name(path)`), then rename it over
     `path`: a reader sees the old file or the new one, never part of one. If the write
     fails, the temp file is removed."""
     tmp = tmp or tmp_name(path)
     try:
-        write_file(tmp, data)
+        write_file(tmp, data, fsync=fsync)
         os.replace(tmp, path)
     except BaseException:
         remove_quietly(tmp)

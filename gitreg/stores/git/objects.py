@@ -17,10 +17,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from hashlib import sha1
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from gitreg.stores.git.inode_pool import InodePool
+from typing import Any
 
 TREE_MODE = b"40000"
 TREE_CACHE = 8192  # parsed trees kept per store
@@ -44,23 +41,23 @@ class ObjectStore:
         self._batch: subprocess.Popen[bytes] | None = None
         self._pending = threading.local()
         self._commits: OrderedDict[str, str] = OrderedDict()
-        self.packs_written = 0
-        self.pool: InodePool | None = None  # set by the GitStore that writes here
 
     # -- batches ---------------------------------------------------------------
     def begin_batch(self) -> None:
         """Collect objects written by this thread in memory until `flush_batch`."""
         self._pending.objects = {}
 
-    def flush_batch(self) -> None:
-        """Write the collected objects as one pack (nothing if the batch is empty)."""
+    def flush_batch(self, keep: bytes, fsync: tuple[bool, bool] = (False, False)) -> str | None:
+        """Write the collected objects as one pack, kept (see `write_pack`); returns the
+        path of its `.keep`, for the caller to remove once a ref points at them (None if
+        the batch is empty)."""
         from gitreg.stores.git.packs import write_pack
 
         objects = getattr(self._pending, "objects", None)
         self._pending.objects = None
-        if objects:
-            write_pack(os.path.join(self.objects_dir, "pack"), objects, self.pool)
-            self.packs_written += 1
+        if not objects:
+            return None
+        return write_pack(os.path.join(self.objects_dir, "pack"), objects, keep, fsync) + ".keep"
 
     def discard_batch(self) -> None:
         self._pending.objects = None

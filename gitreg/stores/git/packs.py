@@ -1,8 +1,9 @@
 """Writing a git pack (v2) and its index (v2) for one batch of new objects.
 
-One commit's objects go into one pack: two files instead of a dozen loose objects, which
-matters because creating a file is the slowest step of a small save. `git repack
---geometric` later rolls small packs up (with deltas), so `.git` stays small.
+One commit's objects go into one pack: three files (`.pack`, `.keep`, `.idx`) instead of
+a dozen loose objects, which matters because creating a file is the slowest step of a small
+save. `git repack --geometric` later rolls small packs up (with deltas), so `.git` stays
+small.
 """
 
 from __future__ import annotations
@@ -10,14 +11,10 @@ from __future__ import annotations
 import os
 import struct
 from hashlib import sha1
-from typing import TYPE_CHECKING
 from zlib import adler32, crc32
 
 from gitreg import faults
-from gitreg.stores.files import replace_file, write_file
-
-if TYPE_CHECKING:
-    from gitreg.stores.git.inode_pool import InodePool
+from gitreg.stores.files import remove_quietly, replace_file, write_file
 
 TYPE_CODES = {b"commit": 1, b"tree": 2, b"blob": 3, b"tag": 4}
 _U32 = struct.Struct(">I")
@@ -74,13 +71,19 @@ def _fanout(first_bytes: list[int]) -> bytes:
 
 
 def write_pack(
-    pack_dir: str, objects: dict[str, tuple[bytes, bytes]], pool: InodePool | None = None
+    pack_dir: str,
+    objects: dict[str, tuple[bytes, bytes]],
+    keep: bytes,
+    fsync: tuple[bool, bool] = (False, False),
 ) -> str:
-    """Write `objects` (hex sha -> (kind, content)) as one pack + idx; returns the pack name.
+    """Write `objects` (hex sha -> (kind, content)) as one pack; returns its path without
+    the suffix. `fsync`: flush the .pack, the .idx (git's core.fsync `pack`, `pack-metadata`).
 
-    The `.pack` is complete before the `.idx` appears, as git requires: a reader never
-    sees an index without its pack. With a `pool`, both files reuse superseded packs'
-    inodes when there are some (see `inode_pool.py`).
+    The `.pack` is complete before the `.idx` appears, as git requires: a reader never sees
+    an index without its pack. A `.keep` holding `keep` comes first, as `git index-pack
+    --keep` writes one for a push: until the caller removes it, once a ref points at the
+    objects, a concurrent `git repack -a -d` or `git gc` leaves the pack alone (without
+    it, they could delete objects that no ref reaches yet).
     """
     parts = [b"PACK", struct.pack(">II", 2, len(objects))]
     offset = 12
@@ -109,24 +112,31 @@ def write_pack(
     )
     idx += sha1(idx).digest()
 
-    name = "pack-" + pack_sum.hex()
-    base = os.path.join(pack_dir, name)
-    # git sees a pack only through its .idx, so the .pack may be written in place (one
-    # rename less); a crash leaves a .pack without .idx, which `git gc` removes.
+    base = os.path.join(pack_dir, "pack-" + pack_sum.hex())
+    tmp = f"{os.getpid()}_{id(objects)}"  # in git's own temp names there: tmp_*
+    # First the .keep, as `git index-pack --keep` does: `git repack` lists the .pack files
+    # when it starts and removes the unkept ones when it ends, so a .pack must never be
+    # there unkept before a ref reaches its objects.
     try:
-        if pool is None or not pool.write(base + ".pack", body + pack_sum):
-            write_file(base + ".pack", body + pack_sum, exclusive=True)
+        write_file(base + ".keep", keep, exclusive=True)
     except FileExistsError:
-        # The same objects were written before, but maybe by a writer killed before its
-        # .idx (or still writing it): make sure the index exists before a ref points here.
-        if os.path.exists(base + ".idx"):
-            return name
-        if os.path.getsize(base + ".pack") != len(body) + len(pack_sum):  # cut short by a kill
-            replace_file(  # temp names as git's own in the pack folder: tmp_*
-                base + ".pack", body + pack_sum, f"{pack_dir}/tmp_pack_{os.getpid()}_{id(objects)}"
-            )
-    faults.point("pack")
-    if pool is not None and pool.write(base + ".idx", idx):
-        return name
-    replace_file(base + ".idx", idx, f"{pack_dir}/tmp_idx_{os.getpid()}_{id(objects)}")
-    return name
+        pass  # the same pack, kept by another writer of the very same commit
+    try:
+        # git reads a pack only through its .idx, so the .pack may be written in place (one
+        # rename less); a crash leaves a .pack without .idx, which `git gc` removes.
+        try:
+            write_file(base + ".pack", body + pack_sum, exclusive=True, fsync=fsync[0])
+        except FileExistsError:
+            # The same objects were written before, maybe by a writer killed before its .idx
+            # (or still writing it): make sure the index exists before a ref points here.
+            if os.path.getsize(base + ".pack") != len(body) + len(pack_sum):  # cut short
+                replace_file(
+                    base + ".pack", body + pack_sum, f"{pack_dir}/tmp_pack_{tmp}", fsync=fsync[0]
+                )
+        faults.point("pack")
+        if not os.path.exists(base + ".idx"):
+            replace_file(base + ".idx", idx, f"{pack_dir}/tmp_idx_{tmp}", fsync=fsync[1])
+    except BaseException:
+        remove_quietly(base + ".keep")
+        raise
+    return base

@@ -14,21 +14,36 @@ from typing import TypeVar
 
 from gitreg import faults
 from gitreg.errors import (
+    BranchCheckedOutError,
     GitCommandError,
     NotAGitRepositoryError,
-    RefLockedError,
     RegistryConflictError,
     RevisionNotFoundError,
     StorageError,
     UnsupportedRepositoryError,
 )
-from gitreg.stores.git.inode_pool import InodePool
+from gitreg.stores.files import remove_quietly
+from gitreg.stores.git import refs
 from gitreg.stores.git.objects import BLOB_MODE, TREE_MODE, ObjectStore, Tree
-from gitreg.stores.git.refs import LockBusy, RefMovedError, cas_update, read_ref
+from gitreg.stores.git.refs import RefMovedError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-REPACK_EVERY = 256  # packs written by this process before small packs are rolled up
+# git's core.fsync words (Documentation/config/core.txt) and the components they name
+_FSYNC_WORDS = {
+    "loose-object": {"loose-object"},
+    "pack": {"pack"},
+    "pack-metadata": {"pack-metadata"},
+    "commit-graph": {"commit-graph"},
+    "index": {"index"},
+    "reference": {"reference"},
+    "objects": {"loose-object", "pack"},
+    "derived-metadata": {"pack-metadata", "commit-graph"},
+    "committed": {"loose-object", "pack", "reference"},
+    "added": {"loose-object", "pack", "reference", "index"},
+}
+_FSYNC_WORDS["all"] = set().union(*_FSYNC_WORDS.values())
+_FSYNC_DEFAULT = {"pack", "pack-metadata", "commit-graph"}  # git's, when core.fsync is unset
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,41 @@ def discover(start: str | os.PathLike[str] | None = None) -> tuple[str | None, s
         if parent == cur:
             raise NotAGitRepositoryError(path)
         cur = parent
+
+
+def fsync_components(value: str | None) -> set[str]:
+    """What git flushes for a `core.fsync` value: its default (packs and their indexes,
+    not refs) less the `-word`s, plus the words; `none` drops the default."""
+    words = [w.strip() for w in (value or "").split(",") if w.strip()]
+    base = set() if "none" in words else set(_FSYNC_DEFAULT)
+    removed = [_FSYNC_WORDS.get(w[1:], set()) for w in words if w.startswith("-")]
+    added = [_FSYNC_WORDS.get(w, set()) for w in words if not w.startswith("-")]
+    return base.difference(*removed).union(*added)
+
+
+def checked_out(common_dir: str, ref: str, bare: bool) -> str | None:
+    """The worktree whose HEAD is `ref` (directly or through symbolic refs), if any."""
+    ours = set(refs.chain(common_dir, ref)[0])
+    heads = [] if bare else [(os.path.dirname(common_dir), common_dir)]
+    linked = os.path.join(common_dir, "worktrees")
+    for wt in os.listdir(linked) if os.path.isdir(linked) else []:
+        try:  # "<worktree>/.git"
+            with open(os.path.join(linked, wt, "gitdir")) as f:
+                where = os.path.dirname(f.read().strip())
+        except OSError:
+            where = wt
+        heads.append((where, os.path.join(linked, wt)))
+    for where, git_dir in heads:
+        try:
+            with open(os.path.join(git_dir, "HEAD"), "rb") as f:
+                head = f.read()
+        except OSError:
+            continue
+        if head.startswith(b"ref: ") and ours & set(
+            refs.chain(common_dir, head[5:].strip().decode())[0]
+        ):
+            return where
+    return None
 
 
 def _common(git_dir: str) -> str:
@@ -163,7 +213,6 @@ class GitStore:
     ) -> None:
         self.work_tree, self.git_dir, self.common_dir = discover(path)
         self.objects = ObjectStore(self.git_dir, os.path.join(self.common_dir, "objects"))
-        self.objects.pool = InodePool(self.common_dir)
         self._config: dict[str, str] | None = None
         if self.config().get("extensions.objectformat", "sha1").lower() != "sha1":
             raise UnsupportedRepositoryError(
@@ -174,13 +223,24 @@ class GitStore:
         self.branch = branch or self.config().get("gitreg.branch") or "gitreg"
         self.ref = f"refs/heads/{self.branch}"
         self._author: bytes | None = None
-        self._local = threading.local()
+        cfg = self.config()
+        self._bare = cfg.get("core.bare", "").lower() in ("true", "yes", "on", "1")
+        self._fsync = fsync_components(cfg.get("core.fsync"))
+        limit = cfg.get("gc.autopacklimit", "50")
+        limit = limit if limit.isdigit() and int(limit) > 0 else "50"  # 0: git never packs
+        # under git's limit by enough for the commits other writers make meanwhile
+        self.roll_up_at = max(2, int(limit) * 3 // 4)
+        self._rolling = threading.Lock()
 
     # -- config ----------------------------------------------------------------
     def config(self) -> dict[str, str]:
         if self._config is None:
             out = self.git(
-                "config", "-z", "--get-regexp", r"^(gitreg|user|extensions)\.", check=False
+                "config",
+                "-z",
+                "--get-regexp",
+                r"^(gitreg|user|extensions)\.|^core\.(bare|fsync)$|^gc\.autopacklimit$",
+                check=False,
             )
             cfg: dict[str, str] = {}
             for item in out.split("\0"):
@@ -217,7 +277,7 @@ class GitStore:
 
     # -- reading ---------------------------------------------------------------
     def head(self) -> str | None:
-        return read_ref(self.common_dir, self.ref)
+        return refs.resolve(self.common_dir, self.ref)[1]
 
     def resolve(self, rev: str) -> str:
         out = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).strip()
@@ -265,14 +325,17 @@ class GitStore:
 
     def commit(self, ops: list[Op], message: str, parent: str | None) -> str:
         """Apply `ops` on top of `parent` as one commit; raises RefMovedError if the branch moved."""
+        where = checked_out(self.common_dir, self.ref, self._bare)
+        if where is not None:
+            raise BranchCheckedOutError(self.branch, where)
         base_tree = self.objects.commit_tree(parent) if parent else None
+        ident = self.author()
         self.objects.begin_batch()
         try:
             tree = self.build_tree(base_tree, ops)
-            sha = self.objects.write_commit(
-                tree, [parent] if parent else [], self.author(), message
-            )
-            self.objects.flush_batch()
+            sha = self.objects.write_commit(tree, [parent] if parent else [], ident, message)
+            fsync = ("pack" in self._fsync, "pack-metadata" in self._fsync)
+            keep = self.objects.flush_batch(refs.owner_line(), fsync)
             faults.point("packed")
         except OSError as e:
             raise StorageError(
@@ -284,52 +347,52 @@ class GitStore:
         finally:
             self.objects.discard_batch()
         try:
-            self._update_ref(parent, sha)
+            refs.update(
+                self.common_dir, self.ref, parent, sha, ident, message, "reference" in self._fsync
+            )
         except OSError as e:
             raise StorageError(
                 "update", self.ref, str(e.strerror or e), "the registry is unchanged"
             ) from e
-        self._maybe_repack()
+        finally:
+            if keep:
+                remove_quietly(keep)
+        self._roll_up()
         return sha
 
-    def _maybe_repack(self) -> None:
-        """Every REPACK_EVERY (256) commits, roll the small packs up (`git repack --geometric=2`:
-        only the small packs are merged, so the cost follows what is new). It runs in this
-        call, not in the background, so that when a call returns the repository is quiet:
-        `git fsck` or removing the folder right after never races a repack.
-
-        256 rather than 64: git's fixed cost per repack (~40 ms, mostly walking commits to
-        order objects) is paid 4x less often; the extra small packs cost reads nothing
-        measurable. The repack removes ~2 files per commit, which would slow later file
-        creations on ext4 without a journal (see `refs.py`), so they are held in the inode
-        pool first and the next packs are written into them (`inode_pool.py`)."""
-        if self.objects.packs_written < REPACK_EVERY or os.environ.get("GITREG_REPACK") == "off":
-            return
-        self.objects.packs_written = 0
+    def _roll_up(self) -> None:
+        """Roll small packs up (`git repack -d --geometric=2`: the small packs are merged,
+        superseded ones removed, so the cost follows what is new) once this repository
+        holds `roll_up_at` packs: 3/4 of git's `gc.autoPackLimit`, past which every `git
+        commit` the user makes would start a `git gc --auto` in the background. It runs in
+        this call, so that when a call returns nothing is left running."""
         pack_dir = os.path.join(self.common_dir, "objects", "pack")
-        pool = self.objects.pool
-        held = pool.hold(pack_dir) if pool is not None else []
-        proc = subprocess.run(
-            ["git", "--git-dir", self.git_dir, "repack", "-d", "-q", "--geometric=2"],
-            capture_output=True,
-        )
-        if pool is not None:
-            pool.settle(pack_dir, held)
-        if proc.returncode != 0:  # not fatal: the next one will try again
-            log.warning("git repack failed: %s", proc.stderr.decode(errors="replace").strip())
-
-    def _update_ref(self, old: str | None, new: str) -> None:
-        deadline = time.monotonic() + 10.0
-        delay = 0.0005
-        while True:
-            try:
-                cas_update(self.common_dir, self.ref, old, new)
-                return
-            except LockBusy as e:
-                if time.monotonic() > deadline:
-                    raise RefLockedError(e.args[0], None, 10.0) from None
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 0.02)
+        try:
+            names = os.listdir(pack_dir)
+        except OSError:
+            return
+        kept = {n[: -len(".keep")] for n in names if n.endswith(".keep")}
+        packs = sum(n.endswith(".idx") and n[: -len(".idx")] not in kept for n in names)
+        if packs < self.roll_up_at or not self._rolling.acquire(blocking=False):
+            return
+        try:
+            for name in kept:  # a writer killed before its ref update leaves its .keep
+                path = os.path.join(pack_dir, name + ".keep")
+                try:
+                    with open(path, "rb") as f:
+                        stale = refs.owner_gone(f.read())
+                except OSError:
+                    continue
+                if stale:
+                    remove_quietly(path)
+            proc = subprocess.run(
+                ["git", "--git-dir", self.git_dir, "repack", "-d", "-q", "--geometric=2"],
+                capture_output=True,
+            )
+            if proc.returncode != 0:  # not fatal: the next commit tries again
+                log.warning("git repack failed: %s", proc.stderr.decode(errors="replace").strip())
+        finally:
+            self._rolling.release()
 
     def transact(
         self, build: Callable[[Snapshot], tuple[list[Op], str, T]], attempts: int = 200
