@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from gitreg.errors import (
+    DamagedRepositoryError,
     ManifestError,
     NotARegistryError,
     RegistryNotInitializedError,
@@ -142,8 +143,8 @@ class Registry:
         if obj is None:
             try:
                 data = snap.objects.read_blob(sha)
-            except KeyError:  # e.g. a submodule entry where a manifest should be
-                raise ManifestError(path, "not a file git can read (a submodule?)") from None
+            except DamagedRepositoryError as e:  # a damaged repository, or a submodule entry
+                raise ManifestError(path, unreadable(e)) from None
             obj = parse(cls, data, path)
             self.parsed.put(cls, sha, obj)
         return obj
@@ -307,6 +308,14 @@ def resolve_point(git: GitStore, when: str) -> str:
     if not found:
         raise RevisionNotFoundError(when)  # the registry did not exist yet then
     return found
+
+
+def unreadable(e: DamagedRepositoryError) -> str:
+    """Why a manifest's git object cannot be read, and what to do."""
+    return (
+        f"its git object {e.sha} is missing or damaged (or is a submodule): run `git fsck`; "
+        "`git index-pack` rebuilds a lost .idx, `git fetch` from a clone restores objects"
+    )
 
 
 def _dvc_config(name: str, url: str, options: dict[str, str]) -> bytes:

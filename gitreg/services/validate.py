@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitreg import names
-from gitreg.errors import GitregError, ManifestError
+from gitreg.errors import DamagedRepositoryError, GitregError, ManifestError
 from gitreg.manifest import layout
 from gitreg.manifest.schema import (
     ArtifactEntity,
@@ -26,6 +26,7 @@ from gitreg.manifest.schema import (
     RunFile,
 )
 from gitreg.manifest.yaml_io import loads
+from gitreg.services.registry import unreadable
 
 if TYPE_CHECKING:
     from gitreg.services.registry import Registry
@@ -98,8 +99,8 @@ def validate(
             if rule is None:
                 try:
                     data = snap.objects.read_blob(sha)
-                except KeyError:
-                    raise ManifestError(path, "not a file git can read (a submodule?)") from None
+                except DamagedRepositoryError as e:
+                    raise ManifestError(path, unreadable(e)) from None
                 _check_plain(path, data)
                 parsed[path] = None
             else:
@@ -107,6 +108,11 @@ def validate(
         except ManifestError as e:
             broken.add(path)
             problems.append(Problem(e.path, _strip_hint(str(e), e), e.line))
+    for prefix, err in snap.damaged:
+        broken.add(prefix)
+        problems.append(
+            Problem(prefix + "/", f"tree {err.sha} is missing or damaged: run `git fsck`")
+        )
     if layout.CONFIG not in parsed and layout.CONFIG not in broken:
         problems.append(Problem(layout.CONFIG, "missing: run `gitreg init`"))
     problems += _check_references(parsed, broken)

@@ -19,6 +19,8 @@ from collections import OrderedDict
 from hashlib import sha1
 from typing import Any
 
+from gitreg.errors import DamagedRepositoryError
+
 TREE_MODE = b"40000"
 TREE_CACHE = 8192  # parsed trees kept per store
 BLOB_MODE = b"100644"
@@ -212,13 +214,14 @@ class ObjectStore:
                 ["git", "--git-dir", self.git_dir, "cat-file", "--batch"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # damage is reported as DamagedRepositoryError
             )
         return self._batch
 
     def _read_packed(self, sha: str) -> tuple[bytes, bytes]:
         found = self._read_packed_many([sha])[0]
         if found is None:
-            raise KeyError(sha)
+            raise DamagedRepositoryError(sha, self.git_dir)
         return found
 
     def _read_packed_many(self, shas: list[str]) -> list[tuple[bytes, bytes] | None]:
@@ -256,7 +259,7 @@ class ObjectStore:
         if missing:
             for sha, found in zip(missing, self._read_packed_many(missing)):
                 if found is None or found[0] != b"tree":
-                    raise KeyError(sha)
+                    raise DamagedRepositoryError(sha, self.git_dir, "not a readable tree")
                 self._remember_tree(sha, [_parse_tree(found[1]), None, None])
         return [self.read_tree(s) for s in shas]
 

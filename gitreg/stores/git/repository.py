@@ -15,6 +15,7 @@ from typing import TypeVar
 from gitreg import faults
 from gitreg.errors import (
     BranchCheckedOutError,
+    DamagedRepositoryError,
     GitCommandError,
     NotAGitRepositoryError,
     RegistryConflictError,
@@ -134,6 +135,7 @@ class Snapshot:
         self.objects = objects
         self.commit = commit
         self.tree = tree
+        self.damaged: list[tuple[str, DamagedRepositoryError]] = []  # trees walks skipped
 
     def _walk(self, parts: list[str]) -> tuple[bytes, str] | None:
         if self.tree is None:
@@ -187,8 +189,14 @@ class Snapshot:
         return [name for tree in self.objects.read_trees(level2) for name in tree]
 
     def walk_files(self, path: str = "") -> Iterator[tuple[str, str]]:
-        """(path, blob sha) of every file below `path`."""
-        entry = self._walk(_split(path))
+        """(path, blob sha) of every file below `path`; a tree that cannot be read is
+        skipped (with a warning, and listed in `damaged`)."""
+        try:
+            entry = self._walk(_split(path))
+        except DamagedRepositoryError as e:
+            log.warning("skipping %s/: %s", path, e)
+            self.damaged.append((path, e))
+            return
         if entry is None:
             return
         yield from self._walk_tree(path, entry)
@@ -197,7 +205,14 @@ class Snapshot:
         if entry[0] != TREE_MODE:
             yield prefix, entry[1]
             return
-        for name, sub in self.objects.read_tree(entry[1]).items():
+        try:
+            tree = self.objects.read_tree(entry[1])
+        except DamagedRepositoryError as e:
+            # one damaged tree hides only what is below it; validate reports `damaged`
+            log.warning("skipping %s/: %s", prefix, e)
+            self.damaged.append((prefix, e))
+            return
+        for name, sub in tree.items():
             yield from self._walk_tree(f"{prefix}/{name}" if prefix else name, sub)
 
 
