@@ -34,6 +34,7 @@ from gitreg.manifest.schema import (
 )
 from gitreg.services.registry import Registry, new_id
 from gitreg.services.views import ArtifactVersion
+from gitreg.stores.files import make_dirs
 from gitreg.stores.git import Op, Snapshot
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def _store(
     if mat.name == "path":
         return store.add_path(os.fspath(data), progress)
     scratch = os.path.join(reg.gitreg_dir, "tmp")
-    os.makedirs(scratch, exist_ok=True)
+    make_dirs(scratch)
     tmp = tempfile.mkdtemp(prefix="save-", dir=scratch)
     try:
         target = os.path.join(tmp, mat.file_name)

@@ -34,6 +34,7 @@ from gitreg.errors import (
 )
 from gitreg.manifest import layout
 from gitreg.manifest.schema import RegistryConfig, dump, parse
+from gitreg.stores.files import make_dirs
 from gitreg.stores.git import GitStore, Op, Put, Snapshot, discover
 
 if TYPE_CHECKING:
@@ -225,7 +226,7 @@ class Registry:
             self.git.set_config("gitreg.branch", self.git.branch)
         url = self.remote_of(self.snapshot()).url
         if url == self.default_remote:
-            os.makedirs(os.path.join(url, "files", "md5"), exist_ok=True)
+            make_dirs(os.path.join(url, "files", "md5"))
         self._data = None
         self._initialized = True
         return InitResult(self.git.branch, url, created, url == self.default_remote)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import git, registry_state
 
-from gitreg import Client, RegistryError, save_artifact
+from gitreg import Client, Model, RegistryError, save_artifact
 from gitreg.errors import NotARegistryError
 
 
@@ -47,3 +47,26 @@ def test_the_cli_refuses_in_one_line(repo: Path) -> None:
     assert res.returncode == 1
     assert res.stderr.startswith("gitreg: error: branch 'gitreg' exists and is not a gitreg")
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_core_shared_repository_is_honoured_for_what_gitreg_creates(repo: Path) -> None:
+    import os
+    import stat
+
+    git(repo, "config", "core.sharedRepository", "group")
+    old = os.umask(0o022)  # without the setting, nothing gitreg makes is group-writable
+    try:
+        client = Client(repo)
+        art = client.save_artifact({"a": 1}, "x")
+        client.link_artifact_to_model(art, Model("m", "v1"))
+    finally:
+        os.umask(old)
+    created = [p for p in (repo / ".git" / "gitreg").rglob("*") if p.is_dir()]
+    created.append(repo / ".git" / "gitreg")
+    assert created
+    for folder in created:
+        mode = folder.stat().st_mode
+        assert mode & stat.S_IWGRP and mode & stat.S_IXGRP and mode & stat.S_ISGID, folder
+    reflog = repo / ".git" / "logs" / "refs" / "heads" / "gitreg"
+    assert reflog.stat().st_mode & stat.S_IWGRP  # the next member appends to it
+    assert Client(repo).load_artifact("x") == {"a": 1}

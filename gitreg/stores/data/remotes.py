@@ -11,7 +11,7 @@ import os
 from typing import Any, BinaryIO, Protocol
 
 from gitreg.stores.data.objects import install, oid_path
-from gitreg.stores.files import remove_quietly, tmp_name
+from gitreg.stores.files import make_dirs, remove_quietly, tmp_name
 
 
 class Remote(Protocol):
@@ -64,7 +64,7 @@ class LocalRemote:
         import shutil  # lazily: most processes never push
 
         dest = oid_path(self.root, oid)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        make_dirs(os.path.dirname(dest))
         if self.hard_links:
             try:
                 os.link(path, dest)  # a link appears whole or not at all

@@ -22,7 +22,7 @@ from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, Stor
 from gitreg.stores.data.folders import folder_files, require_regular
 from gitreg.stores.data.objects import CHUNK, OID_RE, StoredObject, install, oid_path
 from gitreg.stores.data.remotes import Remote, RemoteSpec, open_remote
-from gitreg.stores.files import replace_file, tmp_name
+from gitreg.stores.files import make_dirs, replace_file, tmp_name
 
 log = logging.getLogger(__name__)
 THREADED_COPY_MIN = 8 << 20  # files this big are copied by a second thread while hashing
@@ -209,12 +209,12 @@ class DataStore:
             if known is not None and os.path.exists(oid_path(self.cache_dir, known)):
                 return StoredObject(known, st.st_size)
         tmp_dir = os.path.join(self.cache_dir, "tmp")
-        os.makedirs(tmp_dir, exist_ok=True)
+        make_dirs(tmp_dir)
         tmp = tmp_name(os.path.join(tmp_dir, "add"))
         try:
             oid, size = hash_and_copy(src, tmp, progress)
             dest = oid_path(self.cache_dir, oid)
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            make_dirs(os.path.dirname(dest))
             install(tmp, dest)
         finally:
             if os.path.exists(tmp):
@@ -310,7 +310,7 @@ class DataStore:
     # -- reading ---------------------------------------------------------------
     def _fetch(self, oid: str, progress: Progress | None = None) -> str:
         dest = oid_path(self.cache_dir, oid)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        make_dirs(os.path.dirname(dest))
         tmp = tmp_name(dest)
         try:
             try:
@@ -396,9 +396,9 @@ class DataStore:
         if not obj.is_dir:
             _copyfile(src, dest)
             return
-        os.makedirs(dest, exist_ok=True)
+        make_dirs(dest)
         for entry in self._dir_children(obj.md5):
             rel = entry["relpath"]
             target = os.path.join(dest, *rel.split("/"))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            make_dirs(os.path.dirname(target))
             _copyfile(self.ensure(entry["md5"], progress), target)

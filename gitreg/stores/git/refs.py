@@ -22,7 +22,7 @@ import time
 
 from gitreg import faults
 from gitreg.errors import DamagedRefError, RefLockedError
-from gitreg.stores.files import remove_quietly
+from gitreg.stores.files import make_dirs, remove_quietly, share_file
 
 log = logging.getLogger(__name__)
 LOCK_TIMEOUT = 10.0  # seconds to wait for a lock held by git or a live process
@@ -125,11 +125,14 @@ def _write(
             raise RefMovedError(f"{name} is at {current[1]}, expected {old}")
         faults.point("locked")
         log_path = os.path.join(common_dir, "logs", name)
+        created = not os.path.exists(log_path)
         try:
             f = open(log_path, "ab")
         except FileNotFoundError:
-            os.makedirs(os.path.dirname(log_path), exist_ok=True)
+            make_dirs(os.path.dirname(log_path))
             f = open(log_path, "ab")
+        if created:
+            share_file(log_path)  # other members of a shared repository append to it
         with f:
             f.write(entry)
             if fsync:
@@ -157,7 +160,7 @@ def _take(path: str) -> int | None:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            make_dirs(os.path.dirname(path))
             continue
         except FileExistsError:
             content = _read(path)

@@ -23,7 +23,7 @@ from gitreg.errors import (
     StorageError,
     UnsupportedRepositoryError,
 )
-from gitreg.stores.files import remove_quietly
+from gitreg.stores.files import remove_quietly, share_below
 from gitreg.stores.git import refs
 from gitreg.stores.git.objects import BLOB_MODE, TREE_MODE, ObjectStore, Tree
 from gitreg.stores.git.refs import RefMovedError
@@ -241,6 +241,7 @@ class GitStore:
         cfg = self.config()
         self._bare = cfg.get("core.bare", "").lower() in ("true", "yes", "on", "1")
         self._fsync = fsync_components(cfg.get("core.fsync"))
+        share_below(self.common_dir, cfg.get("core.sharedrepository"))
         limit = cfg.get("gc.autopacklimit", "50")
         limit = limit if limit.isdigit() and int(limit) > 0 else "50"  # 0: git never packs
         # under git's limit by enough for the commits other writers make meanwhile
@@ -254,7 +255,8 @@ class GitStore:
                 "config",
                 "-z",
                 "--get-regexp",
-                r"^(gitreg|user|extensions)\.|^core\.(bare|fsync)$|^gc\.autopacklimit$",
+                r"^(gitreg|user|extensions)\.|^core\.(bare|fsync|sharedrepository)$"
+                r"|^gc\.autopacklimit$",
                 check=False,
             )
             cfg: dict[str, str] = {}
