@@ -165,15 +165,12 @@ def make_repo(path: Path) -> Path:
 
 
 def git_size_kib(repo: str | os.PathLike[str]) -> float:
-    """`git count-objects -v`: size + size-pack, in KiB, plus the superseded packs gitreg
-    keeps in `.git/gitreg/pool` to write the next packs into (git does not count them)."""
+    """`git count-objects -v`: size + size-pack, in KiB."""
     fields: dict[str, str] = {}
     for line in git(repo, "count-objects", "-v").splitlines():
         key, _, value = line.partition(":")
         fields[key.strip()] = value.strip()
-    pool = Path(repo) / ".git" / "gitreg" / "pool"
-    pooled = sum(p.stat().st_size for p in pool.iterdir()) if pool.is_dir() else 0
-    return int(fields["size"]) + int(fields["size-pack"]) + pooled / 1024
+    return float(int(fields["size"]) + int(fields["size-pack"]))
 
 
 # -- command line -----------------------------------------------------------------------

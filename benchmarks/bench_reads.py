@@ -34,7 +34,7 @@ from _common import (
 
 TARGET_LIST_MS = 100.0
 TARGET_RESOLVE_LOAD_MS = 3.0
-TARGET_CLI_MS = 400.0
+TARGET_CLI_MS = 500.0  # DESIGN.md, revised by the simplification (issue 15)
 SMALL = {"weights": [0.1, 0.2, 0.3], "bias": 0.5}
 
 

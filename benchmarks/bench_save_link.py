@@ -38,7 +38,7 @@ from _common import (
     scratch,
 )
 
-TARGET_MEDIAN_MS = 3.0
+TARGET_MEDIAN_MS = 5.0  # DESIGN.md, revised by the simplification (issue 15)
 TARGET_FLAT_RATIO = 1.5
 TARGET_GROWTH_KIB = 5.0
 WINDOW = 100  # iterations per flatness window
@@ -225,7 +225,7 @@ def main() -> int:
             TARGET_FLAT_RATIO,
         ),
         Row(
-            ".git growth per save (size + size-pack + pool)",
+            ".git growth per save (size + size-pack)",
             growth_kib,
             "KiB",
             TARGET_GROWTH_KIB,
