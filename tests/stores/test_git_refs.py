@@ -133,6 +133,36 @@ def test_a_lock_naming_this_very_pid_is_a_dead_namesakes(repo: Path) -> None:
     assert git(repo, "rev-parse", "gitreg") == c2 and not lock.exists()
 
 
+FORKING_HOLDER = """
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+os.write(fd, f"gitreg pid={os.getpid()} host={sys.argv[2]}\\n".encode())
+child = os.fork()
+if child == 0:
+    os.close(1), os.close(2)  # so that the test need not wait for it
+    time.sleep(30)  # a worker that lives on, holding the parent's open lock file
+    os._exit(0)
+print(child, flush=True)
+os._exit(0)  # the parent dies holding the lock
+"""
+
+
+def test_a_dead_writers_lock_is_recovered_though_its_forked_worker_lives(repo: Path) -> None:
+    store = GitStore(repo)
+    c1 = store.commit([Put("f", b"1")], "1", None)
+    lock = ref_path(repo).with_name("gitreg.lock")
+    out = subprocess.run(
+        [sys.executable, "-c", FORKING_HOLDER, str(lock), HOST], capture_output=True, text=True
+    )
+    worker = int(out.stdout)
+    try:
+        assert lock.exists()
+        c2 = GitStore(repo).commit([Put("f", b"2")], "2", c1)
+        assert git(repo, "rev-parse", "gitreg") == c2 and not lock.exists()
+    finally:
+        os.kill(worker, 9)
+
+
 HOLDER = """
 import os, sys, time
 lock = sys.argv[1]
