@@ -6,7 +6,9 @@ modules import numpy, pandas, pyarrow and cloudpickle only for an object that ne
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from gitreg.errors import MaterializerError
@@ -64,6 +66,21 @@ def _ensure_builtins() -> None:
         if not _builtins_loaded:
             register_builtins()
             _builtins_loaded = True
+
+
+@contextlib.contextmanager
+def isolated() -> Iterator[None]:
+    """Registrations made inside are undone on exit (e.g. to try a materializer out in a
+    test without leaving it registered)."""
+    _ensure_builtins()
+    by_type, by_name = dict(_by_type), dict(_by_name)
+    try:
+        yield
+    finally:
+        _by_type.clear()
+        _by_type.update(by_type)
+        _by_name.clear()
+        _by_name.update(by_name)
 
 
 def for_object(obj: Any) -> Materializer:

@@ -451,11 +451,12 @@ def test_pydantic_round_trip(tmp_path: pathlib.Path) -> None:
     assert loaded2 == model
 
 
-def test_pydantic_models_keep_precedence_over_materializers_of_other_bases(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(registry, "_by_type", dict(registry._by_type))
-    monkeypatch.setattr(registry, "_by_name", dict(registry._by_name))
+def test_pydantic_models_keep_precedence_over_materializers_of_other_bases() -> None:
+    with registry.isolated():
+        _check_pydantic_precedence()
+
+
+def _check_pydantic_precedence() -> None:
 
     class Mixin:
         pass
