@@ -402,9 +402,8 @@ class GitStore:
                     continue
                 if stale:
                     remove_quietly(path)
-            # The repack walks every commit from the new ones down: with git's commit-graph
-            # (`git maintenance`'s commit-graph task, written incrementally here) that walk
-            # costs ~5x less on a long history.
+            # The repack walks every commit from the new ones down, which git's commit-graph
+            # (`git maintenance`'s commit-graph task, written incrementally) makes cheap.
             for args in (
                 ["commit-graph", "write", "--reachable", "--split", "--no-progress"],
                 ["repack", "-d", "-q", "--geometric=2"],
