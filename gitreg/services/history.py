@@ -14,7 +14,7 @@ from typing import Any
 from gitreg import names
 from gitreg.errors import ManifestError, UsageError
 from gitreg.manifest import layout
-from gitreg.manifest.schema import ModelEntity
+from gitreg.manifest.schema import ModelEntity, RunFile
 from gitreg.services.registry import Registry, resolve_point
 from gitreg.stores.git import Snapshot
 
@@ -110,6 +110,7 @@ _LINK = re.compile(rf"models/({_SEG})/versions/{_FAN}/({_SEG})/links/({_SEG})/{_
 _MODEL_METADATA = re.compile(rf"models/({_SEG})/versions/{_FAN}/({_SEG})/metadata/.+")
 _ARTIFACT_VERSION = re.compile(rf"artifacts/({_SEG})/versions/{_FAN}/(.+)\.dvc")
 _ARTIFACT_METADATA = re.compile(rf"artifacts/({_SEG})/metadata/{_FAN}/({_SEG})/.+")
+_RUN = re.compile(rf"runs/{_SEG}/({_SEG})\.yaml")
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class Diff:
     links_removed: list[tuple[str, str]] = field(default_factory=list)
     stage_moves: list[StageMove] = field(default_factory=list)
     metadata_changed: list[str] = field(default_factory=list)  # "MODEL@VERSION" / "NAME@VERSION"
+    runs: list[str] = field(default_factory=list)  # "PIPELINE run ID: STATUS", added or updated
 
     @property
     def empty(self) -> bool:
@@ -212,6 +214,13 @@ def _classify(
             out.artifacts_removed.append(ref)
     elif m := (_MODEL_METADATA.fullmatch(path) or _ARTIFACT_METADATA.fullmatch(path)):
         out.metadata_changed.append(f"{layout.unescape(m.group(1))}@{m.group(2)}")
+    elif (m := _RUN.fullmatch(path)) and not removed:
+        try:
+            run = reg.load(after, RunFile, path)
+        except ManifestError:
+            run = None
+        if run is not None:
+            out.runs.append(f"{run.pipeline} run {run.id[:8]}: {run.status}")
 
 
 def _stages(reg: Registry, snap: Snapshot | None, model: str) -> dict[str, str]:
@@ -243,6 +252,7 @@ def describe(d: Diff) -> list[str]:
         for s in d.stage_moves
     ]
     lines += [f"metadata logged on {x}" for x in d.metadata_changed]
+    lines += [f"pipeline {r}" for r in d.runs]
     return lines
 
 

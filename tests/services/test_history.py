@@ -116,3 +116,24 @@ def test_cli_log_and_diff(reg: Client, repo: Path) -> None:
     assert "```mermaid" in md and "m production: v1 -> v2" in md
     bad = run("diff", "nope")
     assert bad.returncode == 1 and bad.stderr.startswith("gitreg: error: unknown revision 'nope'")
+
+
+def test_diff_names_a_pipeline_run(repo: Path) -> None:
+    from gitreg import pipeline, step
+
+    @step
+    def one() -> int:
+        return 1
+
+    @pipeline
+    def tiny() -> None:
+        one()
+
+    tiny()
+    d = Client(repo).diff()
+    assert (
+        len(d.runs) == 1 and d.runs[0].startswith("tiny run ") and d.runs[0].endswith(": completed")
+    )
+    from gitreg.services.history import describe
+
+    assert describe(d)[-1] == f"pipeline {d.runs[0]}"
