@@ -259,8 +259,8 @@ class DamagedRefError(RegistryError):
         self.detail = detail
         super().__init__(
             f"{ref} is damaged ({path}: {detail}): gitreg will not read it as an empty "
-            f"registry. Find its last good value with `git reflog {ref.removeprefix('refs/heads/')}`"
-            " (or `git fsck --lost-found`) and restore it with `git update-ref`"
+            f"registry. Find its last good sha with `git reflog {ref.removeprefix('refs/heads/')}`"
+            f" (or `git fsck --lost-found`), remove {path}, then `git update-ref {ref} <sha>`"
         )
 
 
