@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from gitreg.cli import output
@@ -96,15 +98,27 @@ def stage(ctx: click.Context, ref: str, stage: str, force: bool, as_json: bool) 
         output.line(f"{name}@{mv.name} is now in stage {stage}{extra}")
 
 
+CARD_FIELDS = (
+    "description",
+    "license",
+    "audience",
+    "use_cases",
+    "limitations",
+    "trade_offs",
+    "ethics",
+)
+
+
+def card_options(command: Any) -> Any:
+    """`--description`, `--license`, ... : ZenML's model card fields, each a text option."""
+    for field in reversed(CARD_FIELDS):
+        command = click.option(f"--{field.replace('_', '-')}", field, default=None)(command)
+    return command
+
+
 @model.command("register")
 @click.argument("name")
-@click.option("--description", default=None)
-@click.option("--license", "license_", default=None)
-@click.option("--audience", default=None)
-@click.option("--use-cases", default=None)
-@click.option("--limitations", default=None)
-@click.option("--trade-offs", default=None)
-@click.option("--ethics", default=None)
+@card_options
 @click.option("-t", "--tag", "tags", multiple=True, help="A tag (repeat for more).")
 @click.option("--no-save-models-to-registry", is_flag=True)
 @json_option
@@ -112,27 +126,15 @@ def stage(ctx: click.Context, ref: str, stage: str, force: bool, as_json: bool) 
 def model_register(
     ctx: click.Context,
     name: str,
-    description: str | None,
-    license_: str | None,
-    audience: str | None,
-    use_cases: str | None,
-    limitations: str | None,
-    trade_offs: str | None,
-    ethics: str | None,
     tags: tuple[str, ...],
     no_save_models_to_registry: bool,
     as_json: bool,
+    **card: Any,  # the card_options, by field name
 ) -> None:
     """Register a model with its card and no versions (ZenML: `zenml model register`)."""
     m = client_of(ctx).create_model(
         name,
-        license=license_,
-        description=description,
-        audience=audience,
-        use_cases=use_cases,
-        limitations=limitations,
-        trade_offs=trade_offs,
-        ethics=ethics,
+        **card,
         tags=list(tags),
         save_models_to_registry=not no_save_models_to_registry,
     )
@@ -270,13 +272,7 @@ for _kind in ("data", "model", "deployment"):
 
 @model.command("update")
 @click.argument("name")
-@click.option("--description", default=None)
-@click.option("--license", "license_", default=None)
-@click.option("--audience", default=None)
-@click.option("--use-cases", default=None)
-@click.option("--limitations", default=None)
-@click.option("--trade-offs", default=None)
-@click.option("--ethics", default=None)
+@card_options
 @click.option("-t", "--tag", "add", multiple=True, help="Add a tag (repeat for more).")
 @click.option("-r", "--remove-tag", "remove", multiple=True, help="Remove a tag.")
 @json_option
@@ -284,27 +280,15 @@ for _kind in ("data", "model", "deployment"):
 def model_update(
     ctx: click.Context,
     name: str,
-    description: str | None,
-    license_: str | None,
-    audience: str | None,
-    use_cases: str | None,
-    limitations: str | None,
-    trade_offs: str | None,
-    ethics: str | None,
     add: tuple[str, ...],
     remove: tuple[str, ...],
     as_json: bool,
+    **card: Any,  # the card_options, by field name
 ) -> None:
     """Change a model's card fields and tags (ZenML: `zenml model update`)."""
     m = client_of(ctx).update_model(
         name,
-        license=license_,
-        description=description,
-        audience=audience,
-        use_cases=use_cases,
-        limitations=limitations,
-        trade_offs=trade_offs,
-        ethics=ethics,
+        **card,
         add_tags=list(add),
         remove_tags=list(remove),
     )
