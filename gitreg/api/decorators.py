@@ -163,9 +163,7 @@ def step(
     **_: Any,
 ) -> Any:
     """Decorate a function as a step, with or without arguments."""
-    if fn is not None:
-        return Step(fn, name, model, enable_cache)
-    return lambda f: Step(f, name, model, enable_cache)
+    return _decorate(Step, fn, name, model, enable_cache)
 
 
 @overload
@@ -187,6 +185,13 @@ def pipeline(
     **_: Any,
 ) -> Any:
     """Decorate a function as a pipeline, with or without arguments."""
+    return _decorate(Pipeline, fn, name, model, enable_cache)
+
+
+def _decorate(
+    kind: type, fn: Any, name: str | None, model: Model | None, enable_cache: bool | None
+) -> Any:
+    """`@step` / `@step(...)`: wrap `fn` now, or return the decorator that will."""
     if fn is not None:
-        return Pipeline(fn, name, model, enable_cache)
-    return lambda f: Pipeline(f, name, model, enable_cache)
+        return kind(fn, name, model, enable_cache)
+    return lambda f: kind(f, name, model, enable_cache)
