@@ -354,9 +354,12 @@ class Client:
                 for v in views
                 if tag in v.file.tags and (stage is None or v.stage == stage)
             ]
-        numbers, stages = models.version_numbers(self._reg, model)
+        snap = self._reg.snapshot()
+        numbers, stages = models.version_numbers(self._reg, model, snap)
         return [
-            ModelVersionResponse(None, self, model=model, name=n, number=i, stage=stages.get(n))
+            ModelVersionResponse(
+                None, self, model=model, name=n, number=i, stage=stages.get(n), snap=snap
+            )
             for i, n in numbers
             if stage is None or stages.get(n) == stage
         ]

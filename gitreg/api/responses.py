@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from gitreg.api.model import Model
     from gitreg.manifest.schema import ModelEntity, ModelVersionFile, RunFile, StepRunEntry
     from gitreg.services.views import ArtifactVersion, Link, ModelVersion
+    from gitreg.stores.git import Snapshot
 
 
 class _Int(int):
@@ -245,7 +246,7 @@ class ModelVersionResponse:
     """
 
     # No per-instance dict: a listing of 10,000 versions makes 10,000 of these.
-    __slots__ = ("_client", "_loaded", "_model", "_name", "_number", "_stage")
+    __slots__ = ("_client", "_loaded", "_model", "_name", "_number", "_snap", "_stage")
 
     def __init__(
         self,
@@ -256,9 +257,11 @@ class ModelVersionResponse:
         name: str | None = None,
         number: int | None = None,
         stage: str | None = None,
+        snap: Snapshot | None = None,
     ) -> None:
         self._loaded = view
         self._client = client
+        self._snap = snap  # the listing's registry state: the rest is read from it
         self._model: str = view.file.model if view else model  # type: ignore[assignment]
         self._name: str = view.file.name if view else name  # type: ignore[assignment]
         self._number = view.file.number if view else number
@@ -268,7 +271,13 @@ class ModelVersionResponse:
     def view(self) -> ModelVersion:
         """The manifest behind this response (read on first use), with its stage and path."""
         if self._loaded is None:
-            self._loaded = self._client.get_model_version(self._model, self._name).view
+            if self._snap is None:
+                self._loaded = self._client.get_model_version(self._model, self._name).view
+            else:
+                from gitreg.services import models
+
+                reg = self._client.registry
+                self._loaded = models.get_version(reg, self._model, self._name, self._snap)
         return self._loaded
 
     @property
@@ -298,7 +307,12 @@ class ModelVersionResponse:
 
     @property
     def run_metadata(self) -> dict[str, Any]:
-        return readable_metadata(self._client.model_version_metadata(self))
+        if self._snap is None:
+            return readable_metadata(self._client.model_version_metadata(self))
+        from gitreg.services import models
+
+        reg = self._client.registry
+        return readable_metadata(models.metadata(reg, self._model, self._name, self._snap))
 
     @property
     def links(self) -> list[LinkResponse]:

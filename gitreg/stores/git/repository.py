@@ -128,6 +128,9 @@ def _common(git_dir: str) -> str:
         return git_dir
 
 
+FOLDERS_KEPT = 100_000  # per snapshot
+
+
 class Snapshot:
     """The registry tree at one commit (or empty before the first commit)."""
 
@@ -136,19 +139,25 @@ class Snapshot:
         self.commit = commit
         self.tree = tree
         self.damaged: list[tuple[str, DamagedRepositoryError]] = []  # trees walks skipped
+        # folder -> its entry: reading many files of one folder walks the path once
+        self._folders: dict[str, tuple[bytes, str] | None] = {}
 
     def _walk(self, parts: list[str]) -> tuple[bytes, str] | None:
         if self.tree is None:
             return None
-        entry: tuple[bytes, str] = (TREE_MODE, self.tree)
-        for part in parts:
-            if entry[0] != TREE_MODE:
-                return None
-            found = self.objects.read_tree(entry[1]).get(part)
-            if found is None:
-                return None
-            entry = found
-        return entry
+        if not parts:
+            return (TREE_MODE, self.tree)
+        key = "/".join(parts[:-1])
+        try:
+            parent = self._folders[key]
+        except KeyError:
+            parent = self._walk(parts[:-1])
+            if len(self._folders) >= FOLDERS_KEPT:
+                self._folders.clear()
+            self._folders[key] = parent
+        if parent is None or parent[0] != TREE_MODE:
+            return None
+        return self.objects.read_tree(parent[1]).get(parts[-1])
 
     def read(self, path: str) -> bytes | None:
         entry = self._walk(_split(path))
