@@ -111,6 +111,16 @@ class Client:
     def branch(self) -> str:
         return self._reg.git.branch
 
+    @property
+    def active_stack(self) -> Any:
+        """ZenML's stack: gitreg has none (no artifact store to write into in place)."""
+        raise UsageError(
+            "Client().active_stack",
+            "gitreg has no stacks or artifact store path: write the files anywhere local and "
+            "pass them to register_artifact() or save_artifact(pathlib.Path(...)), which store "
+            "a copy in the registry's DVC remote",
+        )
+
     def init(
         self, remote: str | None = None, remote_options: dict[str, str] | None = None
     ) -> InitResult:
