@@ -1,9 +1,9 @@
 """ZenML's documented code blocks, in the docs' own words with `zenml` -> `gitreg` (only
 setup lines added before each), asserting what each page says happens.
 
-Blocks that cannot run in any Python as printed are left out and listed in docs/zenml.md
-(e.g. "Attach metadata to an artifact" block 1 has `-> Annotated[...],:`, and the
-"Attach metadata to a model" step unpacks `accuracy, precision, recall = ...`).
+Blocks that cannot run as printed are left out and listed in docs/zenml.md (e.g. "Attach
+metadata to an artifact" block 1 has `-> Annotated[...],:`); where gitreg deliberately
+differs (no stacks, finished runs not edited), the test asserts the documented UsageError.
 """
 
 from pathlib import Path
