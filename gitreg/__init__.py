@@ -21,6 +21,7 @@ _EXPORTS = {
     "log_metadata": "gitreg.api.artifacts",
     "log_artifact_metadata": "gitreg.api.artifacts",
     "log_model_metadata": "gitreg.api.artifacts",
+    "log_step_metadata": "gitreg.api.artifacts",
     "register_artifact": "gitreg.api.artifacts",
     "ExternalArtifact": "gitreg.api.external_artifact",
     "get_pipeline_context": "gitreg.api.runner",
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         log_artifact_metadata,
         log_metadata,
         log_model_metadata,
+        log_step_metadata,
         register_artifact,
         save_artifact,
     )

@@ -162,7 +162,7 @@ class VersionExistsError(GitregError):
         self.version = version
         super().__init__(
             f"{kind} {name!r} already has a version {version!r}: versions are immutable; "
-            "choose another version or leave version=None for the next number"
+            "choose another version or leave version=None (no `--version`) for the next number"
         )
 
 

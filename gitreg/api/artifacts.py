@@ -100,6 +100,27 @@ def log_metadata(
         ctx.metadata.update(metadata)
 
 
+def log_step_metadata(
+    metadata: dict[str, Any],
+    step_name: str | None = None,
+    pipeline_name_id_or_prefix: str | None = None,
+    run_id: str | None = None,
+) -> None:
+    """ZenML's `log_step_metadata`: inside a step, to the running step. A finished run's
+    manifest is the record of what happened and is not edited afterwards."""
+    from gitreg.errors import UsageError
+
+    ctx = current_step()
+    if ctx is None or pipeline_name_id_or_prefix is not None or run_id is not None:
+        raise UsageError(
+            "log_step_metadata()",
+            "works only inside the running step (a finished run is not edited): log it from "
+            "the step, or attach it to the run's outputs with log_artifact_metadata() or its "
+            "model version with log_model_metadata()",
+        )
+    log_metadata(metadata, step_name=step_name)
+
+
 def log_artifact_metadata(
     metadata: dict[str, Any],
     artifact_name: str | None = None,

@@ -38,6 +38,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
+
+
+def _bar_for(data: Any, name: str, progress: Progress | None) -> Any:
+    """A progress bar for saving a large file (hashing and copying it, then the push) when
+    the caller passed no callback of its own and someone would see it; else a no-op."""
+    import contextlib
+    import pathlib
+
+    from gitreg import progress as bars
+
+    if progress is None and isinstance(data, pathlib.PurePath) and bars.wanted():
+        try:
+            size = os.stat(data).st_size if os.path.isfile(data) else 0
+        except OSError:
+            size = 0
+        if size > bars.LARGE:
+            return bars.Bar(name, size)
+    return contextlib.nullcontext(None)
+
+
 ArtifactRef = str | UUID | ArtifactVersionResponse
 
 
@@ -111,6 +131,16 @@ class Client:
     def branch(self) -> str:
         return self._reg.git.branch
 
+    @property
+    def active_stack(self) -> Any:
+        """ZenML's stack: gitreg has none (no artifact store to write into in place)."""
+        raise UsageError(
+            "Client().active_stack",
+            "gitreg has no stacks or artifact store path: write the files anywhere local and "
+            "pass them to register_artifact() or save_artifact(pathlib.Path(...)), which store "
+            "a copy in the registry's DVC remote",
+        )
+
     def init(
         self, remote: str | None = None, remote_options: dict[str, str] | None = None
     ) -> InitResult:
@@ -157,9 +187,9 @@ class Client:
             producer=producer,
         )
         mat: Materializer | None = materializers.resolve(materializer) if materializer else None
-        response = ArtifactVersionResponse(
-            artifacts.save(self._reg, data, new, mat, progress), self
-        )
+        with _bar_for(data, new.name, progress) as bar:
+            saved = artifacts.save(self._reg, data, new, mat, progress or bar)
+        response = ArtifactVersionResponse(saved, self)
         if link and ctx is not None:
             ctx.saved.append(response)
             if ctx.model is not None:

@@ -77,13 +77,15 @@ class Step:
         self.declared = declared_outputs(fn)
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, id: str | None = None, after: Any = None, **kwargs: Any) -> Any:
+        # ZenML's `id=` names this invocation; `after=` orders steps, which here run in
+        # call order anyway
         run = runner.current_run.get()
         if run is not None:
-            return runner.execute(self, run, args, kwargs)
+            return runner.execute(self, run, args, kwargs, id)
         # a step outside a pipeline is a one-step run
         with runner.start_run(self.name, None, None, {}, is_pipeline=False) as run:
-            return runner.execute(self, run, args, kwargs)
+            return runner.execute(self, run, args, kwargs, id)
 
     def output_names(
         self, pipeline: str, invocation: str
@@ -119,18 +121,20 @@ class Pipeline:
         name: str | None,
         model: Model | None,
         enable_cache: bool | None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.fn = fn
         self.name = name or fn.__name__
         self.model = model
         self.enable_cache = enable_cache
+        self.extra = dict(extra or {})
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
     def __call__(self, *args: Any, **kwargs: Any) -> PipelineRunResponse:
         bound = inspect.signature(self.fn).bind(*args, **kwargs)
         bound.apply_defaults()
         with runner.start_run(
-            self.name, self.model, self.enable_cache, dict(bound.arguments)
+            self.name, self.model, self.enable_cache, dict(bound.arguments), extra=self.extra
         ) as run:
             self.fn(*args, **kwargs)
         return run.response()
@@ -141,6 +145,7 @@ class Pipeline:
             options.get("name", self.name),
             options.get("model", self.model),
             options.get("enable_cache", self.enable_cache),
+            options.get("extra", self.extra),
         )
 
 
@@ -175,6 +180,7 @@ def pipeline(
     name: str | None = None,
     model: Model | None = None,
     enable_cache: bool | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Callable[[F], F]: ...
 def pipeline(
     fn: Any = None,
@@ -182,16 +188,23 @@ def pipeline(
     name: str | None = None,
     model: Model | None = None,
     enable_cache: bool | None = None,
+    extra: dict[str, Any] | None = None,
     **_: Any,
 ) -> Any:
-    """Decorate a function as a pipeline, with or without arguments."""
-    return _decorate(Pipeline, fn, name, model, enable_cache)
+    """Decorate a function as a pipeline, with or without arguments; `extra` is what
+    `get_pipeline_context().extra` returns in its body."""
+    return _decorate(Pipeline, fn, name, model, enable_cache, extra=extra)
 
 
 def _decorate(
-    kind: type, fn: Any, name: str | None, model: Model | None, enable_cache: bool | None
+    kind: type,
+    fn: Any,
+    name: str | None,
+    model: Model | None,
+    enable_cache: bool | None,
+    **more: Any,
 ) -> Any:
     """`@step` / `@step(...)`: wrap `fn` now, or return the decorator that will."""
     if fn is not None:
-        return kind(fn, name, model, enable_cache)
-    return lambda f: kind(f, name, model, enable_cache)
+        return kind(fn, name, model, enable_cache, **more)
+    return lambda f: kind(f, name, model, enable_cache, **more)

@@ -115,13 +115,14 @@ class Model:
             self._resolved = self.client.get_model_version(self.name, self.version)
         return self._resolved
 
+    # as ZenML's Model: its id and number get or create the version it names
     @property
     def id(self) -> UUID:
-        return self.get_version().id
+        return self.ensure_version().id
 
     @property
     def number(self) -> int:
-        return self.get_version().number
+        return self.ensure_version().number
 
     @property
     def stage(self) -> str | None:

@@ -176,6 +176,14 @@ class ArtifactResponse:
 
     tags = property(lambda self: list(self._tags))
 
+    def load(self) -> Any:
+        """The latest version's value (what `load_artifact(name)` returns)."""
+        if not self._versions:
+            from gitreg.errors import ArtifactNotFoundError
+
+            raise ArtifactNotFoundError(self._name, None)
+        return self._versions[-1].load()
+
     def __repr__(self) -> str:
         return f"ArtifactResponse(name={self.name!r}, versions={len(self._versions)})"
 

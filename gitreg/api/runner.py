@@ -64,9 +64,18 @@ class Run:
     invocations: dict[str, int] = field(default_factory=dict)
     is_pipeline: bool = True
     unsaved_cache: dict[str, CacheEntry] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def invocation_name(self, step: str) -> str:
-        """ZenML's names for repeated calls of one step in a run: `s`, `s_2`, `s_3`, ..."""
+    def invocation_name(self, step: str, id: str | None = None) -> str:
+        """ZenML's names for repeated calls of one step in a run: `s`, `s_2`, `s_3`, ...,
+        or the `id=` the call gave."""
+        if id is not None:
+            if id in self.invocations:
+                raise UsageError(
+                    f"step id {id!r}", "is already used in this run: give each call its own id"
+                )
+            self.invocations[id] = 1
+            return id
         n = self.invocations[step] = self.invocations.get(step, 0) + 1
         return step if n == 1 else f"{step}_{n}"
 
@@ -144,7 +153,9 @@ def get_pipeline_context() -> PipelineContext:
             "get_pipeline_context() works only inside a running @pipeline: call it from the "
             "pipeline's body (in a step, use get_step_context())"
         )
-    return PipelineContext(run.name, run.resolve(run.model), run.enable_cache, run.info.id)
+    return PipelineContext(
+        run.name, run.resolve(run.model), run.enable_cache, run.info.id, dict(run.extra)
+    )
 
 
 def _version_of(model: Model | None) -> str | None:
@@ -162,9 +173,11 @@ class start_run:
         enable_cache: bool | None,
         parameters: dict[str, Any],
         is_pipeline: bool = True,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.args = (name, model, enable_cache, parameters)
         self.is_pipeline = is_pipeline
+        self.extra = dict(extra or {})
 
     def __enter__(self) -> Run:
         from gitreg.manifest.schema import RunFile, now
@@ -186,6 +199,7 @@ class start_run:
         )
         self.run = Run(name, model, enable_cache, PipelineRunInfo(name, run_id), manifest, client)
         self.run.is_pipeline = self.is_pipeline
+        self.run.extra = self.extra
         resolved = self.run.resolve(model)
         if resolved is not None:
             # as ZenML: the run's model version exists (or the run fails) before any step runs
@@ -217,13 +231,15 @@ class start_run:
             log.info("Pipeline run %s %s.", run.info.id[:8], run.manifest.status)
 
 
-def execute(step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def execute(
+    step: Step, run: Run, args: tuple[Any, ...], kwargs: dict[str, Any], id: str | None = None
+) -> Any:
     """Run `step`'s body in `run` (or reuse a cached result) and record what it did."""
     from gitreg.manifest.schema import CacheEntry, StepRunEntry, now
     from gitreg.services import runs
 
     client = run.client
-    invocation = run.invocation_name(step.name)
+    invocation = run.invocation_name(step.name, id)
     model = run.resolve(step.model or run.model)
     if model is not None:
         model.ensure_version()  # fails before the body runs

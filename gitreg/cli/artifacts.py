@@ -38,6 +38,7 @@ def artifacts_cmd(
              when(a.created), str(a.id)[:8])
             for a in rows
         ],
+        empty="no artifact versions",
     )  # fmt: skip
 
 

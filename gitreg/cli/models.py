@@ -28,6 +28,7 @@ def models_cmd(ctx: click.Context, as_json: bool) -> None:
              ", ".join(f"{v}: {s}" for v, s in m.stages.items()), when(m.created))
             for m in rows
         ],
+        empty="no models",
     )  # fmt: skip
 
 

@@ -7,6 +7,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from gitreg.progress import Bar as Progress
+from gitreg.progress import human_size
+
+__all__ = ["Progress", "human_size"]  # shared with the API's bars
+
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
@@ -89,51 +94,3 @@ def error(message: str) -> None:
 
 def warning(message: str) -> None:
     sys.stderr.write(f"gitreg: warning: {message}\n")
-
-
-def human_size(n: int) -> str:
-    """Sizes in decimal units (kB, MB, GB), the ones rich's progress bars and speeds use, so
-    every size the CLI prints reads in one system."""
-    from rich.filesize import decimal
-
-    return str(decimal(n))
-
-
-class Progress:
-    """A byte progress bar on stderr for long transfers (rich), or nothing for small ones."""
-
-    def __init__(self, description: str, total: int | None = None) -> None:
-        self.description = description
-        self.total = total
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Progress:
-        if sys.stderr.isatty():
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                TransferSpeedColumn,
-            )
-            from rich.progress import (
-                Progress as RichProgress,
-            )
-
-            self._bar = RichProgress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                transient=True,
-            )
-            self._bar.__enter__()
-            self._task = self._bar.add_task(self.description, total=self.total)
-        return self
-
-    def __call__(self, n: int) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)

@@ -132,6 +132,7 @@ def runs_cmd(ctx: click.Context, limit: int, as_json: bool) -> None:
              (r.code.commit or "")[:8] + ("+dirty" if r.code.dirty else ""))
             for r in runs
         ],
+        empty="no pipeline runs",
     )  # fmt: skip
 
 

@@ -180,7 +180,8 @@ class Registry:
             raise UsageError(
                 "write",
                 f"this client reads the registry at {self._pinned.commit}: it is "
-                "read-only; use a Client without at= to change the registry",
+                "read-only; use a Client without at= (a command without --at) to change the "
+                "registry",
             )
         result, _ = self.git.transact(build)
         return result

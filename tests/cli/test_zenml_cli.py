@@ -148,18 +148,81 @@ def test_model_update_and_version_update_tag_as_zenml_spells_them(repo: Path) ->
     assert (m.tags, m.license) == ([], "MIT")
 
 
-def test_sizes_use_decimal_units_and_empty_listings_say_so(repo: Path) -> None:
+def test_sizes_use_iec_units_and_empty_listings_say_so(repo: Path) -> None:
     Client().init()
-    assert ok(run(repo, "artifacts")).strip() != ""
-    assert ok(run(repo, "models")).strip() != ""
+    assert ok(run(repo, "artifacts")) == "no artifact versions\n"
+    assert ok(run(repo, "models")) == "no models\n"
+    assert ok(run(repo, "runs")) == "no pipeline runs\n"
+    assert ok(run(repo, "log", "nothing_here")) == "No changes.\n"
     save_artifact(b"x" * 10260, "blob")
-    assert "10.3 kB" in ok(run(repo, "artifacts"))
+    assert "10.0 KiB" in ok(run(repo, "artifacts"))
+    assert "kB" not in ok(run(repo, "artifact", "show", "blob"))
 
 
 def test_artifact_add_saves_a_file_as_save_artifact_does(repo: Path, tmp_path: Path) -> None:
     src = tmp_path / "weights.bin"
     src.write_bytes(b"w" * 2000)
     out = ok(run(repo, "artifact", "add", str(src), "--name", "weights", "-t", "raw"))
-    assert out == "Saved weights@1 (2.0 kB)\n"
+    assert out == "Saved weights@1 (2.0 KiB)\n"
     av = Client().get_artifact_version("weights")
     assert av.tags == ["raw"] and av.load().read_bytes() == b"w" * 2000
+
+
+def test_errors_that_suggest_an_argument_name_the_cli_flag(repo: Path, tmp_path: Path) -> None:
+    src = tmp_path / "w.bin"
+    src.write_bytes(b"w")
+    ok(run(repo, "artifact", "add", str(src), "--name", "w", "--version", "v1"))
+    Client().create_model_version("clf", "v1")
+    Client().create_model_version("clf", "v2")
+    ok(run(repo, "stage", "clf@v1", "production"))
+    before = registry_state(repo)
+    res = run(repo, "artifact", "add", str(src), "--name", "w", "--version", "v1")
+    assert res.exit_code == 1 and "no `--version`" in res.stderr
+    res = run(repo, "stage", "clf@v2", "production")
+    assert res.exit_code == 1 and "`--force`" in res.stderr
+    res = run(repo, "model", "version", "update", "clf", "v2", "--stage", "production")
+    assert res.exit_code == 1 and "`--force`" in res.stderr
+    assert registry_state(repo) == before
+
+
+def test_link_prints_the_model_version_it_linked_to(repo: Path) -> None:
+    save_artifact([1], "rows")
+    out = ok(run(repo, "link", "rows@1", "clf@v3"))
+    assert out == "Linked rows@1 to clf@v3 as data\n"
+
+
+def test_artifact_add_shows_progress_when_forced(
+    repo: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    src = tmp_path / "big.bin"
+    src.write_bytes(b"b" * (3 * 1024 * 1024))
+    monkeypatch.setenv("GITREG_PROGRESS", "1")  # what a terminal on stderr turns on
+    res = run(repo, "artifact", "add", str(src), "--name", "big")
+    assert res.exit_code == 0, res.stderr
+    assert "big" in res.stderr and "3.0 MiB/3.0 MiB" in res.stderr
+    monkeypatch.setenv("GITREG_PROGRESS", "0")
+    src.write_bytes(b"c" * (3 * 1024 * 1024))
+    res = run(repo, "artifact", "add", str(src), "--name", "big")
+    assert res.exit_code == 0 and res.stderr == ""
+
+
+def test_save_artifact_of_a_large_file_shows_a_bar_from_python(
+    repo: Path, tmp_path: Path, monkeypatch: Any, capfd: Any
+) -> None:
+    import gitreg.progress
+
+    monkeypatch.setattr(gitreg.progress, "LARGE", 1024 * 1024)  # keep the test file small
+    monkeypatch.setenv("GITREG_PROGRESS", "1")
+    small, large = tmp_path / "small.bin", tmp_path / "large.bin"
+    small.write_bytes(b"s" * (512 * 1024))
+    large.write_bytes(b"l" * (2 * 1024 * 1024))
+    save_artifact(small, "small")
+    assert capfd.readouterr().err == ""  # below the threshold: no bar
+    save_artifact(large, "large")
+    assert "2.0 MiB/2.0 MiB" in capfd.readouterr().err
+    # the hook behind the bar: a callback sees the bytes as they are hashed and copied
+    seen: list[int] = []
+    large.write_bytes(b"m" * (2 * 1024 * 1024))
+    Client().save_artifact(large, "large", progress=seen.append)
+    assert sum(seen) == 2 * 1024 * 1024 and len(seen) > 1
+    assert capfd.readouterr().err == ""  # the caller's own callback replaces the bar
