@@ -100,11 +100,13 @@ def human_size(n: int) -> str:
 
 
 class Progress:
-    """A byte progress bar on stderr for long transfers (rich), or nothing for small ones."""
+    """A byte progress bar on stderr for long transfers (rich), or nothing for small ones;
+    with `unit` (e.g. "objects") a running count of things instead of bytes."""
 
-    def __init__(self, description: str, total: int | None = None) -> None:
+    def __init__(self, description: str, total: int | None = None, unit: str | None = None) -> None:
         self.description = description
         self.total = total
+        self.unit = unit
         self._bar: Any = None
         self._task: Any = None
 
@@ -119,12 +121,11 @@ class Progress:
                 Progress as RichProgress,
             )
 
+            columns: tuple[Any, ...] = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
+            if self.unit is not None:
+                columns = (f"{{task.completed:,.0f}} {self.unit}",)
             self._bar = RichProgress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                transient=True,
+                "[progress.description]{task.description}", *columns, transient=True
             )
             self._bar.__enter__()
             self._task = self._bar.add_task(self.description, total=self.total)
