@@ -143,6 +143,8 @@ class DvcRemote:
         root = odb.fs.parts(odb.path)
         # one listing with details (fsspec's find), not a request per object
         found = odb.fs.fs.find(odb.path, detail=True)
+        if not isinstance(found, dict):  # dvc's local file system lists names only
+            found = {path: odb.fs.info(path) for path in found}
         for path, info in sorted(found.items()):
             parts = odb.fs.parts(path)[len(root) :]
             oid = oid_of(parts[0], parts[1]) if len(parts) == 2 else None
