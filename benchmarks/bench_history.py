@@ -62,7 +62,7 @@ def build(client: Any, n: int) -> None:
 
 def main() -> int:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=None, help="commits (default 10,000; quick: 200)")
+    p.add_argument("--n", type=int, default=None, help="commits (default 10,000; quick: 100)")
     p.add_argument("--runs", type=int, default=None, help="timed runs of each (default 5; quick 2)")
     p.add_argument(
         "--keep",
@@ -72,7 +72,7 @@ def main() -> int:
         "reuses it (the build of 10,000 commits takes minutes)",
     )
     args = p.parse_args()
-    n: int = args.n or (200 if args.quick else 10_000)
+    n: int = args.n or (100 if args.quick else 10_000)
     runs: int = args.runs or (2 if args.quick else 5)
 
     from gitreg import Client, Model
