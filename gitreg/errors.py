@@ -31,6 +31,7 @@ say what to do next.
     │   ├── DamagedRepositoryError      sha, repository
     │   ├── ArtifactIntegrityError      md5, where
     │   └── ArtifactDataMissingError    md5, remote
+    ├── GarbageCollectionError          md5, path, reason
     ├── MaterializerError               reason
     └── StepContextError                reason
 """
@@ -337,6 +338,21 @@ class ArtifactDataMissingError(StorageError):
             self,
             f"object {md5} is neither in the local cache nor in the remote {remote}: "
             "push it from a clone that has it, or check the remote URL in .dvc/config",
+        )
+
+
+class GarbageCollectionError(GitregError):
+    """`gitreg gc` stopped before removing anything: it could not learn everything a
+    commit references (a folder's `.dir` listing is unreadable)."""
+
+    def __init__(self, md5: str, path: str, reason: str) -> None:
+        self.md5 = md5
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"gc removed nothing: the folder listing {md5} that {path} points at cannot be "
+            f"read ({reason}), so the files it lists are unknown; restore it (`gitreg "
+            "validate --remote` names what is missing) and run gc again"
         )
 
 

@@ -40,11 +40,13 @@ def wanted() -> bool:
 
 class Bar:
     """A context manager and a `Progress` callback (bytes done so far, added per call):
-    a bar on stderr when `wanted()`, else nothing at all."""
+    a bar on stderr when `wanted()`, else nothing at all. With `unit` (e.g. "objects") it
+    is a running count of things instead of bytes."""
 
-    def __init__(self, description: str, total: int | None = None) -> None:
+    def __init__(self, description: str, total: int | None = None, unit: str | None = None) -> None:
         self.description = description
         self.total = total
+        self.unit = unit
         self._bar: Any = None
         self._task: Any = None
 
@@ -67,11 +69,12 @@ class Bar:
                     return Text(f"{shown}/s", style="progress.data.speed")
 
             console = Console(stderr=True, force_terminal=True if not sys.stderr.isatty() else None)
+            columns: tuple[Any, ...] = (BarColumn(), _Bytes(), _Speed())
+            if self.unit is not None:
+                columns = (f"{{task.completed:,.0f}} {self.unit}",)
             self._bar = Progress(
                 "[progress.description]{task.description}",
-                BarColumn(),
-                _Bytes(),
-                _Speed(),
+                *columns,
                 console=console,
                 transient=sys.stderr.isatty(),  # a forced bar stays, to be read afterwards
             )

@@ -12,7 +12,14 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.mark.parametrize(
-    "script", ["bench_import.py", "bench_save_link.py", "bench_reads.py", "bench_client.py"]
+    "script",
+    [
+        "bench_import.py",
+        "bench_save_link.py",
+        "bench_reads.py",
+        "bench_client.py",
+        "bench_history.py",
+    ],
 )
 def test_benchmark_quick_run_prints_its_table(script: str, tmp_path: Path) -> None:
     proc = subprocess.run(

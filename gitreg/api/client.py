@@ -31,6 +31,7 @@ from gitreg.errors import ArtifactNotFoundError, UsageError
 if TYPE_CHECKING:
     from gitreg.manifest.schema import RunFile
     from gitreg.materializers.base import Materializer
+    from gitreg.services.gc import GcReport
     from gitreg.services.history import Change, Diff
     from gitreg.services.lineage import LineageNode
     from gitreg.services.registry import InitResult, Registry
@@ -642,6 +643,28 @@ class Client:
         from gitreg.services.validate import validate
 
         return validate(self._reg, rev, remote)
+
+    def gc(
+        self,
+        dry_run: bool = False,
+        older_than: float | None = None,
+        progress: Progress | None = None,
+    ) -> GcReport:
+        """Remove from the remote and the local cache the objects no registry commit (of
+        the branch, a proposal branch or a gitreg tag) references; `dry_run` only reports
+        them. Unreferenced objects younger than `older_than` seconds (default: two weeks)
+        are kept, as they may belong to a save still in progress."""
+        from gitreg.services import gc
+
+        if older_than is not None and (
+            isinstance(older_than, bool)
+            or not isinstance(older_than, (int, float))
+            or older_than < 0
+        ):
+            raise UsageError("gc", f"older_than= must be seconds >= 0, got {older_than!r}")
+        return gc.gc(
+            self._reg, dry_run, gc.TWO_WEEKS if older_than is None else older_than, progress
+        )
 
     def list_runs(self) -> list[RunFile]:
         """Pipeline runs, oldest first (run manifests)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from gitreg.cli import artifacts, history, links, models, output, registry, tags
+from gitreg.cli import artifacts, gc, history, links, models, output, registry, tags
 
 
 class _Warnings(logging.Handler):
@@ -96,6 +96,7 @@ for command in (
     models.stage,
     tags.tag,
     registry.validate,
+    gc.gc,
     registry.runs_cmd,
     history.log,
     history.diff,

@@ -114,7 +114,8 @@ def validate(
             Problem(prefix + "/", f"tree {err.sha} is missing or damaged: run `git fsck`")
         )
     if layout.CONFIG not in parsed and layout.CONFIG not in broken:
-        problems.append(Problem(layout.CONFIG, "missing: run `gitreg init`"))
+        why = f"{rev} is not a registry commit" if rev is not None else "run `gitreg init`"
+        problems.append(Problem(layout.CONFIG, f"missing: {why}"))
     problems += _check_references(parsed, broken)
     versions = [(p, f) for p, f in parsed.items() if isinstance(f, ArtifactVersionFile)]
     checked = 0

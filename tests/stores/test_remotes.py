@@ -87,3 +87,33 @@ def test_the_data_store_over_the_memory_remote(tmp_path: Path) -> None:
     with pytest.raises(ArtifactDataMissingError, match="memory://test"):
         third.ensure(f.md5)
     assert store.remote_check(f.md5) == "missing from the remote"
+
+
+@pytest.mark.parametrize("make", BACKENDS.values(), ids=list(BACKENDS))
+def test_a_backend_lists_and_removes_objects(
+    make: Callable[[Path], Remote], tmp_path: Path
+) -> None:
+    remote = make(tmp_path / "remote")
+    assert list(remote.list_objects()) == []  # a remote with nothing yet (or no folder)
+    oid_a, src_a = put_file(tmp_path, b"first object")
+    remote.put(oid_a, src_a)
+    oid_b, src_b = put_file(tmp_path, b"second, longer object")
+    remote.put(oid_b, src_b)
+    listed = {o.oid: o for o in remote.list_objects()}
+    assert set(listed) == {oid_a, oid_b}
+    assert listed[oid_b].size == len(b"second, longer object")
+    assert listed[oid_a].mtime is not None and listed[oid_a].mtime > 0
+    remote.remove([oid_a, "0" * 32])  # one that is not there is no error
+    assert [o.oid for o in remote.list_objects()] == [oid_b]
+    assert not remote.exists(oid_a) and remote.exists(oid_b)
+
+
+@pytest.mark.parametrize("name", ["local folder", "dvc-data"])
+def test_folder_backends_list_only_objects(name: str, tmp_path: Path) -> None:
+    root = tmp_path / "remote"
+    remote = BACKENDS[name](root)
+    oid, src = put_file(tmp_path, b"an object among other files")
+    remote.put(oid, src)
+    (root / "files" / "md5" / oid[:2] / (oid[2:] + ".abc123.tmp")).write_bytes(b"partial")
+    (root / "files" / "md5" / "notes.txt").write_text("not an object")
+    assert [o.oid for o in remote.list_objects()] == [oid]

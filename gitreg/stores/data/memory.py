@@ -3,14 +3,18 @@
     store = DataStore(cache_dir, RemoteSpec("mem", "memory://test"), backend=MemoryRemote())
 
 `objects` maps object ids to bytes; a test may read it, or change it to play a damaged
-remote.
+remote. `written` holds when each object was put (a test may age one).
 """
 
 from __future__ import annotations
 
 import errno
 import io
+import time
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
+
+from gitreg.stores.data.objects import Listed
 
 
 class MemoryRemote:
@@ -18,16 +22,28 @@ class MemoryRemote:
 
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.written: dict[str, float] = {}
 
     def exists(self, oid: str) -> bool:
         return oid in self.objects
 
     def put(self, oid: str, path: str) -> None:
         with open(path, "rb") as f:
-            self.objects.setdefault(oid, f.read())
+            if oid not in self.objects:
+                self.objects[oid] = f.read()
+                self.written[oid] = time.time()
 
     def open(self, oid: str) -> BinaryIO:
         try:
             return io.BytesIO(self.objects[oid])
         except KeyError:
             raise FileNotFoundError(errno.ENOENT, "not in the memory remote", oid) from None
+
+    def list_objects(self) -> Iterator[Listed]:
+        for oid, data in sorted(self.objects.items()):
+            yield Listed(oid, len(data), self.written.get(oid))
+
+    def remove(self, oids: Sequence[str]) -> None:
+        for oid in oids:
+            self.objects.pop(oid, None)
+            self.written.pop(oid, None)

@@ -8,9 +8,17 @@ use the DVC 3 layout, so `dvc pull` reads what gitreg pushed.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, Protocol
 
-from gitreg.stores.data.objects import install, oid_path
+from gitreg.stores.data.objects import (
+    Listed,
+    install,
+    list_folder,
+    oid_of,
+    oid_path,
+    remove_from_folder,
+)
 from gitreg.stores.files import make_dirs, remove_quietly, tmp_name
 
 
@@ -28,6 +36,14 @@ class Remote(Protocol):
 
     def open(self, oid: str) -> BinaryIO:
         """The object's bytes, unverified; FileNotFoundError if the remote lacks it."""
+        ...
+
+    def list_objects(self) -> Iterator[Listed]:
+        """Every object the remote holds (temp files and foreign files are skipped)."""
+        ...
+
+    def remove(self, oids: Sequence[str]) -> None:
+        """Remove these objects; one that is already gone is no error."""
         ...
 
 
@@ -84,6 +100,12 @@ class LocalRemote:
     def open(self, oid: str) -> BinaryIO:
         return open(oid_path(self.root, oid), "rb")
 
+    def list_objects(self) -> Iterator[Listed]:
+        return list_folder(self.root)
+
+    def remove(self, oids: Sequence[str]) -> None:
+        remove_from_folder(self.root, oids)
+
 
 class DvcRemote:
     """Any remote URL DVC knows, through dvc-data's object database at `<url>/files/md5`."""
@@ -115,6 +137,51 @@ class DvcRemote:
     def open(self, oid: str) -> BinaryIO:
         f: BinaryIO = self.odb.fs.open(self.odb.oid_to_path(oid), "rb")
         return f
+
+    def list_objects(self) -> Iterator[Listed]:
+        odb = self.odb
+        root = odb.fs.parts(odb.path)
+        # one listing with details (fsspec's find), not a request per object
+        found = odb.fs.fs.find(odb.path, detail=True)
+        if not isinstance(found, dict):  # dvc's local file system lists names only
+            found = {path: odb.fs.info(path) for path in found}
+        for path, info in sorted(found.items()):
+            parts = odb.fs.parts(path)[len(root) :]
+            oid = oid_of(parts[0], parts[1]) if len(parts) == 2 else None
+            if oid is not None and info.get("type", "file") == "file":
+                yield Listed(oid, int(info.get("size") or 0), _mtime(info))
+
+    def remove(self, oids: Sequence[str]) -> None:
+        if not oids:
+            return
+        paths = [self.odb.oid_to_path(oid) for oid in oids]
+        try:
+            self.odb.fs.rm(paths)  # one batched request where the file system has one
+        except FileNotFoundError:
+            for path in paths:  # some were gone: remove the rest one by one
+                try:
+                    self.odb.fs.rm_file(path)
+                except FileNotFoundError:
+                    pass
+
+
+def _mtime(info: dict[str, Any]) -> float | None:
+    """When an object was last written, from the details fsspec gives (they differ by
+    file system: S3 says LastModified, a local folder mtime, GCS updated)."""
+    from datetime import datetime
+
+    for key in ("mtime", "LastModified", "last_modified", "updated", "modified", "created"):
+        value = info.get(key)
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
 
 
 def open_remote(spec: RemoteSpec, hard_links: bool = False) -> Remote:

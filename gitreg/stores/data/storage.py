@@ -14,15 +14,24 @@ import os
 import queue
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from gitreg import faults
 from gitreg.errors import ArtifactDataMissingError, ArtifactIntegrityError, StorageError
 from gitreg.stores.data.folders import folder_files, require_regular
-from gitreg.stores.data.objects import CHUNK, OID_RE, StoredObject, install, oid_path
+from gitreg.stores.data.objects import (
+    CHUNK,
+    OID_RE,
+    Listed,
+    StoredObject,
+    install,
+    list_folder,
+    oid_path,
+    remove_from_folder,
+)
 from gitreg.stores.data.remotes import Remote, RemoteSpec, open_remote
-from gitreg.stores.files import make_dirs, replace_file, tmp_name
+from gitreg.stores.files import make_dirs, remove_quietly, replace_file, tmp_name
 
 log = logging.getLogger(__name__)
 THREADED_COPY_MIN = 8 << 20  # files this big are copied by a second thread while hashing
@@ -306,6 +315,32 @@ class DataStore:
         if size is not None and got != size:
             return f"{got} bytes, but the manifest records {size}"
         return None
+
+    # -- listing and removing (gc) -------------------------------------------------
+    def remote_objects(self) -> Iterator[Listed]:
+        """Every object in the remote."""
+        try:
+            yield from self.backend.list_objects()
+        except OSError as e:
+            raise StorageError("list the remote", self.remote.url, why_failed(e)) from e
+
+    def cached_objects(self) -> Iterator[Listed]:
+        """Every object in the local cache."""
+        return list_folder(self.cache_dir)
+
+    def remove_remote(self, oids: Sequence[str]) -> None:
+        try:
+            self.backend.remove(oids)
+        except OSError as e:
+            raise StorageError(
+                "remove objects from the remote", self.remote.url, why_failed(e)
+            ) from e
+
+    def remove_cached(self, oids: Sequence[str]) -> None:
+        """Remove objects from the local cache, with their verification records."""
+        remove_from_folder(self.cache_dir, oids)
+        for oid in oids:
+            remove_quietly(self._verified_path(oid))
 
     # -- reading ---------------------------------------------------------------
     def _fetch(self, oid: str, progress: Progress | None = None) -> str:

@@ -248,6 +248,11 @@ class ObjectStore:
                     out.append((header[1], data))
         return out
 
+    def read_blobs(self, shas: list[str]) -> list[bytes | None]:
+        """Many blobs in few round trips (None for one that is missing or not a blob)."""
+        found = self._read_packed_many(shas)
+        return [f[1] if f is not None and f[0] == b"blob" else None for f in found]
+
     def read_trees(self, shas: list[str]) -> list[Tree]:
         """Several trees at once (one round trip for those not cached or loose)."""
         missing = [
