@@ -128,7 +128,9 @@ class _Replay:
             ver, seq = found
             meta = f.info.model_copy(update={"version": ver, "seq": seq})
             out = f.outs[0].model_copy(update={"path": ver})
-            return reg.put(path, f.model_copy(update={"outs": [out], "meta": {"gitreg": meta}})).data
+            return reg.put(
+                path, f.model_copy(update={"outs": [out], "meta": {"gitreg": meta}})
+            ).data
         if "/links/" in path and path.startswith(layout.MODELS + "/"):
             lf = _parse(reg, LinkFile, data, path)
             found = self.art_ids.get(lf.artifact_id)
@@ -140,11 +142,17 @@ class _Replay:
             renamed = self.model.get((mv.model, mv.name))
             if renamed is None or (mv.name, mv.number) == renamed:
                 return data
-            return reg.put(path, mv.model_copy(update={"name": renamed[0], "number": renamed[1]})).data
+            return reg.put(
+                path, mv.model_copy(update={"name": renamed[0], "number": renamed[1]})
+            ).data
         if path.startswith(layout.IDS + "/"):
             entry = _parse(reg, IdEntry, data, path)
             new = self.path(entry.path)
-            return data if new == entry.path else reg.put(path, entry.model_copy(update={"path": new})).data
+            return (
+                data
+                if new == entry.path
+                else reg.put(path, entry.model_copy(update={"path": new})).data
+            )
         if path.startswith(layout.RUNS + "/"):
             run = _parse(reg, RunFile, data, path)
             steps = [s.model_copy(update={"model": self.model_ref(s.model)}) for s in run.steps]

@@ -112,9 +112,7 @@ def new_objects(reg: Registry, base: str | None, tip: str) -> list[StoredObject]
     return list(objects.values())
 
 
-def push_data(
-    reg: Registry, objects: list[StoredObject], progress: Progress | None = None
-) -> int:
+def push_data(reg: Registry, objects: list[StoredObject], progress: Progress | None = None) -> int:
     """Push `objects` to the tip's DVC remote (a no-op for objects it has)."""
     store = reg.data()
     for obj in objects:
@@ -156,11 +154,7 @@ def push(
         else:
             replayed = replay(reg, git.commits_between(base, local), remote_tip)
             new, renames, sent = replayed.head, replayed.renames, replayed.commits
-        tags = {
-            ref: sha
-            for ref, sha in tags_to_push(reg, new).items()
-            if ref not in remote_refs
-        }
+        tags = {ref: sha for ref, sha in tags_to_push(reg, new).items() if ref not in remote_refs}
         specs = [f"{new}:{git.ref}"] + [f"{sha}:{ref}" for ref, sha in tags.items()]
         if not git_remote.push(git, name, specs):
             log.info("the remote's %s moved meanwhile: fetching and replaying again", git.ref)

@@ -108,8 +108,12 @@ def test_clones_writing_at_once_end_with_the_union(
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(i), str(n), str(barrier)],
-            cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            cwd=clone,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i, clone in enumerate(clones)
     ]
     outputs, errors = [], []
@@ -247,7 +251,9 @@ def test_merge_a_proposal_after_the_branch_moved(repo: Path) -> None:
     ]
     merged = Client(repo)
     assert merged.validate().ok, merged.validate().problems
-    versions = {v.version: merged.load_artifact_version(v) for v in merged.list_artifact_versions("data")}
+    versions = {
+        v.version: merged.load_artifact_version(v) for v in merged.list_artifact_versions("data")
+    }
     assert versions == {"1": "base", "2": "moved", "3": "proposed"}
     (link,) = merged.list_links("m", "3")
     assert merged.load_artifact_version(merged.get_artifact_version(link.artifact_id)) == "proposed"
