@@ -136,10 +136,13 @@ def push(
     name = _remote_name(reg, remote)
     result = SyncResult(name, git.branch, None)
     for _ in range(PUSH_ATTEMPTS):
+        remote_tip, remote_refs = _fetch(reg, name)
         local = git.head()
+        if local is None and remote_tip is not None:  # a fresh clone wrote nothing yet
+            result.head = remote_tip
+            return result
         if local is None:
             raise RegistryNotInitializedError(git.branch)
-        remote_tip, remote_refs = _fetch(reg, name)
         base = git.merge_base(local, remote_tip) if remote_tip else None
         if remote_tip is not None and base == local:  # nothing of ours the remote lacks
             result.head = local
