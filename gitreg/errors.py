@@ -26,7 +26,9 @@ say what to do next.
     │   ├── RegistryConflictError       ref, attempts
     │   ├── RefLockedError              lock, holder
     │   ├── DamagedRefError             ref, path, detail
-    │   └── BranchCheckedOutError       branch, worktree
+    │   ├── BranchCheckedOutError       branch, worktree
+    │   ├── SyncConflictError           kind, name, version, ours, theirs
+    │   └── PushRejectedError           remote, branch, attempts
     ├── StorageError                    operation, location, reason
     │   ├── DamagedRepositoryError      sha, repository
     │   ├── ArtifactIntegrityError      md5, where
@@ -276,6 +278,35 @@ class BranchCheckedOutError(RegistryError):
         )
 
 
+class SyncConflictError(RegistryError):
+    """The same explicit version name was created with other content on both sides of a
+    push, pull or merge (ids `ours` and `theirs`)."""
+
+    def __init__(self, kind: str, name: str, version: str, ours: str, theirs: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.version = version
+        self.ours = ours
+        self.theirs = theirs
+        super().__init__(
+            f"{kind} {name}@{version} exists on both sides with other content (ours {ours}, "
+            f"theirs {theirs}): nothing was changed. Delete or rename one of them (e.g. "
+            f"`gitreg {kind} delete {name}@{version}` here after saving it under another "
+            "name), then push or pull again"
+        )
+
+
+class PushRejectedError(RegistryError):
+    def __init__(self, remote: str, branch: str, attempts: int) -> None:
+        self.remote = remote
+        self.branch = branch
+        self.attempts = attempts
+        super().__init__(
+            f"{remote} rejected the push of {branch!r} {attempts} times: others kept pushing "
+            "meanwhile; your local branch is unchanged, run `gitreg push` again"
+        )
+
+
 class StorageError(GitregError):
     """Bytes could not be written or read where they live (cache, remote, repository)."""
 
@@ -328,16 +359,22 @@ class ArtifactIntegrityError(StorageError):
 
 
 class ArtifactDataMissingError(StorageError):
-    def __init__(self, md5: str, remote: str) -> None:
+    def __init__(self, md5: str, remote: str, embedded: bool = False) -> None:
         self.md5 = md5
         self.remote = remote
+        self.embedded = embedded  # the remote is this clone's own embedded one
         self.operation = "read"
         self.location = f"object {md5}"
         self.reason = "missing"
+        hint = (
+            "this registry keeps bytes in each clone's embedded remote, which other clones "
+            "cannot reach: in the clone that saved it, set a shared one with "
+            "`gitreg remote set URL` (s3://..., a shared folder) and `gitreg push`"
+            if embedded
+            else "push it from a clone that has it, or check the remote URL in .dvc/config"
+        )
         GitregError.__init__(
-            self,
-            f"object {md5} is neither in the local cache nor in the remote {remote}: "
-            "push it from a clone that has it, or check the remote URL in .dvc/config",
+            self, f"object {md5} is neither in the local cache nor in the remote {remote}: {hint}"
         )
 
 

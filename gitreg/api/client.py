@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from gitreg.services.history import Change, Diff
     from gitreg.services.lineage import LineageNode
     from gitreg.services.registry import InitResult, Registry
+    from gitreg.services.sync import RemoteSwitch, SyncResult
     from gitreg.services.validate import Report
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,48 @@ class Client:
     ) -> InitResult:
         """Create the registry branch (harmless to repeat); `remote` sets the DVC remote."""
         return self._reg.init(remote, remote_options)
+
+    # -- teams -------------------------------------------------------------------------
+    def push(
+        self,
+        remote: str | None = None,
+        progress: Progress | None = None,
+        on_objects: Callable[[int], None] | None = None,
+    ) -> SyncResult:
+        """Publish this clone's registry commits (bytes first) on `remote` (default: the
+        branch's upstream, else `origin`); versions renumbered on the way are in `renames`."""
+        from gitreg.services import sync
+
+        self._reg.require_writable()
+        return sync.push(self._reg, remote, progress, on_objects)
+
+    def pull(self, remote: str | None = None) -> SyncResult:
+        """Bring the remote's registry commits here (this clone's own are kept on top)."""
+        from gitreg.services import sync
+
+        self._reg.require_writable()
+        return sync.pull(self._reg, remote)
+
+    def merge(self, branch: str) -> SyncResult:
+        """Merge the registry branch `branch` (e.g. a proposal) into this client's branch,
+        as if its commits had been written here."""
+        from gitreg.services import sync
+
+        self._reg.require_writable()
+        return sync.merge(self._reg, branch)
+
+    def set_remote(
+        self,
+        url: str,
+        options: dict[str, str] | None = None,
+        progress: Progress | None = None,
+        on_objects: Callable[[int], None] | None = None,
+    ) -> RemoteSwitch:
+        """Copy every object the registry references to the DVC remote `url`, then commit
+        the switch (a shared remote's URL is committed; the embedded one's path never)."""
+        from gitreg.services import sync
+
+        return sync.set_remote(self._reg, url, options, progress, on_objects)
 
     # -- artifacts ---------------------------------------------------------------------
     def save_artifact(

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from gitreg.cli import artifacts, gc, history, links, models, output, registry, tags
+from gitreg.cli import artifacts, gc, history, links, models, output, registry, sync, tags
 
 
 class _Warnings(logging.Handler):
@@ -101,6 +101,10 @@ for command in (
     history.log,
     history.diff,
     registry.demo,
+    sync.push,
+    sync.pull,
+    sync.merge,
+    sync.remote,
 ):
     cli.add_command(command)
 

@@ -215,7 +215,10 @@ class Registry:
                 ops.append(Put(layout.DVC_YAML, b"artifacts: {}\n"))
             current = self.remote_of(snap)
             if not exists or (remote_url is not None and current.url != url):
-                ops.append(Put(layout.DVC_CONFIG, _dvc_config("gitreg", url, remote_options or {})))
+                # the embedded remote's path is this machine's: it is never committed
+                shared = url != self.default_remote
+                config = _dvc_config("gitreg", url if shared else None, remote_options or {})
+                ops.append(Put(layout.DVC_CONFIG, config))
             message = "gitreg: initialise registry" if not exists else "gitreg: set remote"
             return ops, message, not exists
 
@@ -248,7 +251,8 @@ class Registry:
 
     # -- the data store ------------------------------------------------------------------
     def remote_of(self, snap: Snapshot) -> RemoteSpec:
-        """The DVC remote named by `.dvc/config` at `snap`."""
+        """The DVC remote named by `.dvc/config` at `snap`; a remote `gitreg` without a url
+        (or with another clone's embedded path) is this clone's embedded remote."""
         from gitreg.stores.data import RemoteSpec
 
         raw = snap.read(layout.DVC_CONFIG)
@@ -262,14 +266,31 @@ class Registry:
         name = parser.get("core", "remote", fallback="gitreg")
         section = f"'remote \"{name}\"'"
         if not parser.has_section(section):
+            if name == EMBEDDED:
+                return RemoteSpec(name, self.default_remote)
             raise ManifestError(
                 layout.DVC_CONFIG, f"core.remote names {name!r}, which has no section"
             )
         opts = dict(parser.items(section))
         url = opts.pop("url", None)
+        if not url and name == EMBEDDED:
+            return RemoteSpec(name, self.default_remote, opts)
         if not url:
             raise ManifestError(layout.DVC_CONFIG, f"remote {name!r} has no url")
+        if name == EMBEDDED and "://" not in url and _EMBEDDED_PATH.search(url):
+            # an older registry committed the embedded path of the clone that made it
+            return RemoteSpec(name, self.default_remote, opts)
         return RemoteSpec(name, url, opts)
+
+    def is_embedded(self, spec: RemoteSpec) -> bool:
+        """True if `spec` is this clone's embedded remote (bytes no other clone can reach)."""
+        return spec.url == self.default_remote
+
+    def data_store(self, spec: RemoteSpec) -> DataStore:
+        """A data store on this clone's cache for another remote (e.g. one being switched to)."""
+        from gitreg.stores.data import DataStore
+
+        return DataStore(os.path.join(self.gitreg_dir, "cache"), spec)
 
     def data(self, snap: Snapshot | None = None) -> DataStore:
         """The data store for the remote `snap` names (the tip's by default)."""
@@ -320,9 +341,17 @@ def unreadable(e: DamagedRepositoryError) -> str:
     )
 
 
-def _dvc_config(name: str, url: str, options: dict[str, str]) -> bytes:
+EMBEDDED = "gitreg"  # the DVC remote name gitreg writes
+_EMBEDDED_PATH = re.compile(r"[/\\]\.git[/\\]gitreg[/\\]remote[/\\]?$")
+
+
+def _dvc_config(name: str, url: str | None, options: dict[str, str]) -> bytes:
+    """`.dvc/config` naming the remote; without `url` (the embedded remote) only its name,
+    which each clone resolves to its own `.git/gitreg/remote`."""
     buf = io.StringIO()
     buf.write(f"[core]\n    remote = {name}\n")
+    if url is None:
+        return buf.getvalue().encode()
     buf.write(f"['remote \"{name}\"']\n    url = {url}\n")
     for k, v in sorted(options.items()):
         buf.write(f"    {k} = {v}\n")

@@ -180,7 +180,9 @@ def test_a_path_file_and_a_path_folder_round_trip(repo: Path, tmp_path: Path) ->
 # --------------------------------------------------------------------------- DVC
 
 
-def test_dvc_get_returns_the_saved_bytes(repo: Path, tmp_path: Path) -> None:
+def test_dvc_get_returns_the_saved_bytes(repo: Path, tmp_path: Path, dvc_remote: Path) -> None:
+    # a shared remote: the embedded one's path is this clone's and is never committed
+    Client(repo).init(str(dvc_remote))
     src_file = tmp_path / "model.pkl"
     data = random.Random(9).randbytes(4096)
     src_file.write_bytes(data)
@@ -239,7 +241,8 @@ def test_a_cached_artifact_loads_with_the_remote_unreachable(repo: Path, tmp_pat
     # with neither the cache nor the remote, the error says what is missing and where
     shutil.move(gitreg_dir / "cache", tmp_path / "cache-away")
     fresh_process_view()
-    with pytest.raises(ArtifactDataMissingError, match=f"{art.md5}.*push it from a clone"):
+    # the embedded remote: the message says how to share bytes between clones
+    with pytest.raises(ArtifactDataMissingError, match=f"{art.md5}.*gitreg remote set URL"):
         load_artifact("cached")
     shutil.move(tmp_path / "remote-away", gitreg_dir / "remote")
     assert load_artifact("cached") == {"offline": True}  # the remote is back: fetched again

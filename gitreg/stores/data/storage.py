@@ -351,7 +351,10 @@ class DataStore:
             try:
                 src = self.backend.open(oid)
             except FileNotFoundError:
-                raise ArtifactDataMissingError(oid, self.remote.url) from None
+                embedded = self.remote.is_local and _same_path(
+                    self.remote.local_path, os.path.join(os.path.dirname(self.cache_dir), "remote")
+                )
+                raise ArtifactDataMissingError(oid, self.remote.url, embedded) from None
             except OSError as e:
                 raise StorageError(f"read {oid} from the remote", self.remote.url, str(e)) from e
             with src, open(tmp, "wb") as out:

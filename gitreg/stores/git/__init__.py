@@ -1,5 +1,13 @@
 """The git store: registry branch reads and CAS commits."""
 
-from gitreg.stores.git.repository import Delete, GitStore, Op, Put, Snapshot, discover
+from gitreg.stores.git.repository import (
+    CommitWriter,
+    Delete,
+    GitStore,
+    Op,
+    Put,
+    Snapshot,
+    discover,
+)
 
-__all__ = ["Delete", "GitStore", "Op", "Put", "Snapshot", "discover"]
+__all__ = ["CommitWriter", "Delete", "GitStore", "Op", "Put", "Snapshot", "discover"]

@@ -120,10 +120,18 @@ class ObjectStore:
         self._remember_tree(sha, [entries, keys, lines])
         return sha
 
-    def write_commit(self, tree: str, parents: list[str], author: bytes, message: str) -> str:
+    def write_commit(
+        self,
+        tree: str,
+        parents: list[str],
+        author: bytes,
+        message: str,
+        committer: bytes | None = None,
+    ) -> str:
         lines = [b"tree " + tree.encode()]
         lines += [b"parent " + p.encode() for p in parents]
-        lines += [b"author " + author, b"committer " + author, b"", message.encode()]
+        lines += [b"author " + author, b"committer " + (committer or author), b""]
+        lines.append(message.encode())
         sha = self.write(b"commit", b"\n".join(lines) + b"\n")
         self._remember(self._commits, sha, tree, 1024)
         return sha
@@ -255,10 +263,12 @@ class ObjectStore:
 
     def read_trees(self, shas: list[str]) -> list[Tree]:
         """Several trees at once (one round trip for those not cached or loose)."""
+        pending = getattr(self._pending, "objects", None) or {}
         missing = [
             s
             for s in shas
             if s not in self._trees
+            and s not in pending
             and not os.path.exists(os.path.join(self.objects_dir, s[:2], s[2:]))
         ]
         if missing:

@@ -30,6 +30,7 @@ from gitreg.stores.git.refs import RefMovedError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git knows it without storing it
 # git's core.fsync words (Documentation/config/core.txt) and the components they name
 _FSYNC_WORDS = {
     "loose-object": {"loose-object"},
@@ -312,7 +313,9 @@ class GitStore:
         return out
 
     def snapshot(self, rev: str | None = None) -> Snapshot:
-        commit = self.head() if rev is None else self.resolve(rev)
+        """The registry at `rev`; by default the branch tip, or in a fresh clone (no local
+        branch yet) the remote-tracking tip `refs/remotes/<remote>/<branch>`."""
+        commit = (self.head() or self.tracking_head()) if rev is None else self.resolve(rev)
         if commit is None:
             return Snapshot(self.objects, None, None)
         return Snapshot(self.objects, commit, self.objects.commit_tree(commit))
@@ -434,6 +437,7 @@ class GitStore:
         `build` returns (ops, message, result); no ops means nothing is committed.
         """
         delay = 0.001
+        self.start_from_tracking()
         for _ in range(attempts):
             snap = self.snapshot()
             ops, message, result = build(snap)
@@ -445,3 +449,137 @@ class GitStore:
                 time.sleep(delay * random.random())
                 delay = min(delay * 1.5, 0.05)
         raise RegistryConflictError(self.ref, attempts)
+
+    # -- teams: remote-tracking tips, commits written off the branch, moving it ----------
+    def upstream_remote(self) -> str:
+        """The remote the branch tracks (`branch.<name>.remote`), else `origin`."""
+        found = self.git("config", "--get", f"branch.{self.branch}.remote", check=False).strip()
+        return found or "origin"
+
+    def tracking_ref(self, remote: str | None = None) -> str:
+        return f"refs/remotes/{remote or self.upstream_remote()}/{self.branch}"
+
+    def tracking_head(self, remote: str | None = None) -> str | None:
+        """The remote-tracking tip of the branch (the upstream's, else origin's, else the
+        only remote that has one), None if no remote has been fetched."""
+        if remote is not None:
+            return refs.resolve(self.common_dir, self.tracking_ref(remote))[1]
+        names = [self.upstream_remote(), "origin"]
+        remotes_dir = os.path.join(self.common_dir, "refs", "remotes")
+        if os.path.isdir(remotes_dir):
+            names += sorted(os.listdir(remotes_dir))
+        for name in dict.fromkeys(names):
+            found = refs.resolve(self.common_dir, self.tracking_ref(name))[1]
+            if found is not None:
+                return found
+        return None
+
+    def start_from_tracking(self) -> None:
+        """In a fresh clone, start the local branch at the remote-tracking tip, so the first
+        write builds on the team's registry instead of an orphan one."""
+        if self.head() is not None:
+            return
+        tip = self.tracking_head()
+        if tip is None:
+            return
+        try:
+            self.move_branch(None, tip, f"branch: created from {self.tracking_ref()}")
+        except RefMovedError:
+            pass  # another writer created it meanwhile
+
+    def move_branch(self, old: str | None, new: str, message: str) -> None:
+        """Point the branch at `new` if it still holds `old` (None: it must not exist);
+        RefMovedError if it moved. Never moves a branch checked out in a worktree."""
+        where = checked_out(self.common_dir, self.ref, self._bare)
+        if where is not None:
+            raise BranchCheckedOutError(self.branch, where)
+        try:
+            refs.update(
+                self.common_dir, self.ref, old, new, self.author(), message,
+                "reference" in self._fsync,
+            )  # fmt: skip
+        except OSError as e:
+            raise StorageError("update", self.ref, str(e.strerror or e), "nothing moved") from e
+
+    def write_commits(self, build: Callable[[CommitWriter], T]) -> T:
+        """Run `build` with a writer of commits that no ref points at yet (the caller moves
+        a ref afterwards); everything it writes goes into one pack."""
+        self.objects.begin_batch()
+        try:
+            result = build(CommitWriter(self))
+            fsync = ("pack" in self._fsync, "pack-metadata" in self._fsync)
+            keep = self.objects.flush_batch(refs.owner_line(), fsync)
+        except OSError as e:
+            raise StorageError(
+                "write to the git repository", self.common_dir, str(e.strerror or e),
+                "the registry is unchanged. Free some space and retry.",
+            ) from e  # fmt: skip
+        finally:
+            self.objects.discard_batch()
+        if keep:
+            # unreferenced until the caller moves a ref; git's prune grace period
+            # (gc.pruneExpire, two weeks) keeps them meanwhile
+            remove_quietly(keep)
+        return result
+
+    def is_ancestor(self, ancestor: str, commit: str) -> bool:
+        proc = subprocess.run(
+            ["git", "--git-dir", self.git_dir, "merge-base", "--is-ancestor", ancestor, commit],
+            capture_output=True,
+        )
+        return proc.returncode == 0
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        return self.git("merge-base", a, b, check=False).strip() or None
+
+    def commits_between(self, base: str | None, tip: str) -> list[str]:
+        """The first-parent commits after `base` up to `tip`, oldest first."""
+        args = [tip] if base is None else [f"{base}..{tip}"]
+        out = self.git("rev-list", "--reverse", "--first-parent", *args)
+        return out.split()
+
+    def commit_info(self, commit: str) -> tuple[list[str], bytes, str]:
+        """(parents, author line, message) of a commit."""
+        _, parents, author, message = self.objects.commit_info(commit)
+        return parents, author, message
+
+    def changed_files(self, parent: str | None, commit: str) -> list[tuple[str, str | None]]:
+        """(path, new blob sha or None if deleted) of every file `commit` changed against
+        `parent` (all its files if None)."""
+        args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id"]
+        args += [parent or EMPTY_TREE, commit]
+        fields = self.git(*args).split("\0")
+        out: list[tuple[str, str | None]] = []
+        for i in range(0, len(fields) - 1, 2):
+            meta, path = fields[i], fields[i + 1]
+            if not meta.startswith(":"):
+                continue
+            new = meta.split()[3]
+            out.append((path, None if set(new) == {"0"} else new))
+        return out
+
+
+class CommitWriter:
+    """Writes commits for `GitStore.write_commits` (objects in memory until it returns)."""
+
+    def __init__(self, store: GitStore) -> None:
+        self.store = store
+
+    def commit(
+        self, ops: list[Op], message: str, parent: str | None, author: bytes | None = None
+    ) -> str:
+        """A commit of `ops` on `parent`, `author` kept (the committer is this user); the
+        parent itself when `ops` change nothing."""
+        objects = self.store.objects
+        base = objects.commit_tree(parent) if parent else None
+        tree = self.store.build_tree(base, ops)
+        if parent is not None and tree == base:
+            return parent
+        committer = self.store.author()
+        return objects.write_commit(
+            tree, [parent] if parent else [], author or committer, message, committer
+        )
+
+    def snapshot(self, commit: str) -> Snapshot:
+        """A commit written here (or any other), readable before it is flushed."""
+        return Snapshot(self.store.objects, commit, self.store.objects.commit_tree(commit))

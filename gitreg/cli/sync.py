@@ -1,0 +1,156 @@
+"""`gitreg push`, `pull`, `merge` and `remote set`: working as a team."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from gitreg.cli import output
+from gitreg.cli.common import client_of, json_option
+
+if TYPE_CHECKING:
+    from gitreg.services.sync import SyncResult
+
+
+class _Bar:
+    """A byte progress bar opened once the total is known."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.bar: output.Progress | None = None
+
+    def start(self, total: int) -> None:
+        if total:
+            self.bar = output.Progress(self.description, total).__enter__()
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _render(result: SyncResult, as_json: bool, verb: str) -> None:
+    if as_json:
+        output.emit_json(
+            {
+                "remote": result.remote,
+                "branch": result.branch,
+                "head": result.head,
+                "sent": result.sent,
+                "received": result.received,
+                "objects": result.objects,
+                "tags": result.tags,
+                "renames": [
+                    {"kind": r.kind, "name": r.name, "old": r.old, "new": r.new}
+                    for r in result.renames
+                ],
+            }
+        )
+        return
+    for r in result.renames:
+        output.line(f"Renumbered: {r}")
+    if verb == "push":
+        if not result.sent and not result.objects:
+            output.line(f"Everything up to date on {result.remote}")
+            return
+        output.line(
+            f"Pushed {result.sent} registry commit(s) and {result.objects} object(s) "
+            f"to {result.remote}/{result.branch}"
+        )
+    elif not result.received:
+        output.line(f"Already up to date with {result.remote}")
+    else:
+        past = {"pull": "Pulled", "merge": "Merged"}[verb]
+        output.line(f"{past} {result.received} registry commit(s) from {result.remote}")
+
+
+@click.command()
+@click.argument("remote", required=False, metavar="[REMOTE]")
+@json_option
+@click.pass_context
+def push(ctx: click.Context, remote: str | None, as_json: bool) -> None:
+    """Publish this clone's registry commits on REMOTE (default: the upstream, or origin).
+
+    Bytes go to the DVC remote first. If others pushed meanwhile, your commits are replayed
+    on theirs: auto-numbered versions that collide get the next free number (and you are
+    told, e.g. "model churn 3 is now churn 4"); the same explicit version with other content
+    stops the push with nothing changed.
+    """
+    bar = _Bar("Pushing data")
+    try:
+        result = client_of(ctx).push(remote, progress=bar, on_objects=bar.start)
+    finally:
+        bar.close()
+    _render(result, as_json, "push")
+
+
+@click.command()
+@click.argument("remote", required=False, metavar="[REMOTE]")
+@json_option
+@click.pass_context
+def pull(ctx: click.Context, remote: str | None, as_json: bool) -> None:
+    """Bring REMOTE's registry commits here (default: the upstream, or origin); commits
+    of yours not pushed yet are replayed on top of them."""
+    _render(client_of(ctx).pull(remote), as_json, "pull")
+
+
+@click.command()
+@click.argument("branch")
+@json_option
+@click.pass_context
+def merge(ctx: click.Context, branch: str, as_json: bool) -> None:
+    """Merge the registry branch BRANCH (e.g. proposals/x) into the registry branch.
+
+    Its commits since the two branches parted are replayed here, so the result is what
+    writing them on the registry branch would have given, even if it moved meanwhile.
+    """
+    _render(client_of(ctx).merge(branch), as_json, "merge")
+
+
+@click.group()
+def remote() -> None:
+    """The DVC remote that holds the registry's bytes."""
+
+
+@remote.command("set")
+@click.argument("url")
+@click.option(
+    "-o",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A DVC remote option, e.g. endpointurl=http://127.0.0.1:5000.",
+)
+@json_option
+@click.pass_context
+def remote_set(ctx: click.Context, url: str, options: tuple[str, ...], as_json: bool) -> None:
+    """Switch the registry to the DVC remote URL (s3://..., a shared folder, ...).
+
+    Every object the registry references is copied there first; then the switch is
+    committed on the registry branch, so every clone uses it after `gitreg pull`.
+    """
+    opts: dict[str, Any] = {}
+    for o in options:
+        key, sep, value = o.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{o!r} is not KEY=VALUE", param_hint="--option")
+        opts[key] = value
+    bar = _Bar("Copying data")
+    try:
+        switch = client_of(ctx).set_remote(url, opts or None, progress=bar, on_objects=bar.start)
+    finally:
+        bar.close()
+    if as_json:
+        output.emit_json({"url": switch.url, "objects": switch.objects, "missing": switch.missing})
+        return
+    output.line(f"Remote set to {switch.url} ({switch.objects} object(s) copied)")
+    if switch.missing:
+        output.warning(
+            f"{len(switch.missing)} object(s) were not found here: push them from a clone "
+            "that has them"
+        )

@@ -1,0 +1,478 @@
+"""Replay: re-apply commits of one registry on top of another tip, as a registry server would
+have ordered them (used by push, pull and merge).
+
+Each commit's changes (against its first parent) become one new commit on the running tip,
+with its message and author. Ids never change. An auto-numbered version (its name is its
+number) that the tip handed out already gets the tip's next number, and every file that
+names it is rewritten; an explicit version name on both sides is the same version when the
+ids agree, else a `SyncConflictError`. Files derived from others (entity counters, latest,
+stages, `numbers/`, `dvc.yaml`) are merged field by field, never as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitreg import names
+from gitreg.enums import ModelStages
+from gitreg.errors import SyncConflictError
+from gitreg.manifest import layout
+from gitreg.manifest.schema import (
+    ArtifactEntity,
+    ArtifactVersionFile,
+    IdEntry,
+    LinkFile,
+    ModelEntity,
+    ModelRef,
+    ModelVersionFile,
+    Ref,
+    RunFile,
+)
+from gitreg.manifest.yaml_io import dumps, loads
+from gitreg.services.registry import Registry
+from gitreg.stores.git import Delete, Op, Put, Snapshot
+from gitreg.stores.git.repository import CommitWriter
+
+_S = r"[^/]+"
+_ART_PTR = re.compile(rf"artifacts/({_S})/versions/{_S}/{_S}/({_S})\.dvc")
+_ART_META = re.compile(rf"artifacts/({_S})/metadata/{_S}/{_S}/({_S})/(.+)")
+_ART_ENTITY = re.compile(rf"artifacts/({_S})/artifact\.yaml")
+_MODEL_ENTITY = re.compile(rf"models/({_S})/model\.yaml")
+_MODEL_NUMBER = re.compile(rf"models/({_S})/numbers/{_S}/{_S}/(\d+)@({_S})")
+_MODEL_VER = re.compile(rf"models/({_S})/versions/{_S}/{_S}/({_S})/(.+)")
+_LINK = re.compile(rf"links/({_S})/{_S}/{_S}/({_S})\.yaml")
+_USER_FIELDS = (
+    "description", "tags", "license", "audience", "use_cases", "limitations", "trade_offs",
+    "ethics", "save_models_to_registry",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rename:
+    """An auto-numbered version that got another number in replay."""
+
+    kind: str  # "artifact" or "model"
+    name: str
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} {self.old} is now {self.name} {self.new}"
+
+
+@dataclass
+class ReplayResult:
+    head: str  # the last new commit (the target tip if nothing was replayed)
+    commits: int  # commits written
+    renames: list[Rename] = field(default_factory=list)
+
+
+@dataclass
+class _Counter:
+    """An artifact's or a model's counters as the replay moves them."""
+
+    next: int
+    count: int
+    added: list[tuple[int, str, str]] = field(default_factory=list)  # (number/seq, name, id)
+    numbers: dict[int, str] = field(default_factory=dict)  # models: number -> version name
+
+
+class _Replay:
+    def __init__(self, reg: Registry, writer: CommitWriter) -> None:
+        self.reg = reg
+        self.writer = writer
+        self.art: dict[tuple[str, str], str] = {}  # (artifact, old version) -> new version
+        self.art_ids: dict[str, tuple[str, int]] = {}  # artifact version id -> (version, seq)
+        self.model: dict[tuple[str, str], tuple[str, int]] = {}  # (model, old) -> (new, number)
+        self.renames: list[Rename] = []
+
+    # -- names of renamed things in paths and files ------------------------------------
+    def path(self, path: str) -> str:
+        m = _ART_PTR.fullmatch(path)
+        if m:
+            a = layout.unescape(m[1])
+            return layout.artifact_version(a, self.art.get((a, m[2]), m[2]))
+        m = _ART_META.fullmatch(path)
+        if m:
+            a = layout.unescape(m[1])
+            return f"{layout.artifact_metadata_dir(a, self.art.get((a, m[2]), m[2]))}/{m[3]}"
+        m = _MODEL_VER.fullmatch(path)
+        if m:
+            model, rest = m[1], m[3]
+            ver = self.model.get((model, m[2]), (m[2], 0))[0]
+            link = _LINK.fullmatch(rest)
+            if link:
+                a = layout.unescape(link[1])
+                return layout.model_link(model, ver, a, self.art.get((a, link[2]), link[2]))
+            return f"{layout.model_version_dir(model, ver)}/{rest}"
+        return path
+
+    def model_ref(self, ref: str | None) -> str | None:
+        if ref is None:
+            return None
+        model, sep, ver = ref.partition("@")
+        found = self.model.get((model, ver)) if sep else None
+        return ref if found is None else f"{model}@{found[0]}"
+
+    def content(self, path: str, data: bytes) -> bytes:
+        """The bytes of a file with every renamed version it names rewritten."""
+        reg = self.reg
+        if path.endswith(".dvc") and path.startswith(layout.ARTIFACTS + "/"):
+            f = _parse(reg, ArtifactVersionFile, data, path)
+            found = self.art_ids.get(f.info.id)
+            if found is None or (f.info.version, f.info.seq) == found:
+                return data
+            ver, seq = found
+            meta = f.info.model_copy(update={"version": ver, "seq": seq})
+            out = f.outs[0].model_copy(update={"path": ver})
+            return reg.put(
+                path, f.model_copy(update={"outs": [out], "meta": {"gitreg": meta}})
+            ).data
+        if "/links/" in path and path.startswith(layout.MODELS + "/"):
+            lf = _parse(reg, LinkFile, data, path)
+            found = self.art_ids.get(lf.artifact_id)
+            if found is None or (lf.version, lf.seq) == found:
+                return data
+            return reg.put(path, lf.model_copy(update={"version": found[0], "seq": found[1]})).data
+        if path.endswith("/version.yaml") and path.startswith(layout.MODELS + "/"):
+            mv = _parse(reg, ModelVersionFile, data, path)
+            renamed = self.model.get((mv.model, mv.name))
+            if renamed is None or (mv.name, mv.number) == renamed:
+                return data
+            return reg.put(
+                path, mv.model_copy(update={"name": renamed[0], "number": renamed[1]})
+            ).data
+        if path.startswith(layout.IDS + "/"):
+            entry = _parse(reg, IdEntry, data, path)
+            new = self.path(entry.path)
+            return (
+                data
+                if new == entry.path
+                else reg.put(path, entry.model_copy(update={"path": new})).data
+            )
+        if path.startswith(layout.RUNS + "/"):
+            run = _parse(reg, RunFile, data, path)
+            steps = [s.model_copy(update={"model": self.model_ref(s.model)}) for s in run.steps]
+            new_run = run.model_copy(update={"model": self.model_ref(run.model), "steps": steps})
+            return data if new_run == run else reg.put(path, new_run).data
+        return data
+
+    # -- one commit ----------------------------------------------------------------------
+    def commit(self, commit: str, tip: str) -> str:
+        git = self.reg.git
+        parents, author, message = git.commit_info(commit)
+        parent = parents[0] if parents else None
+        changes = git.changed_files(parent, commit)
+        snap_p = git.snapshot(parent) if parent else Snapshot(git.objects, None, None)
+        snap_c = git.snapshot(commit)
+        snap_t = self.writer.snapshot(tip)
+        arts: dict[str, _Counter] = {}
+        models: dict[str, _Counter] = {}
+        dropped_ids: set[str] = set()
+
+        # 1. new versions: same, renumbered, or a conflict (before anything is written)
+        new_art = [
+            (self.reg.load(snap_c, ArtifactVersionFile, p), p)
+            for p, new in changes
+            if new is not None and _ART_PTR.fullmatch(p) and not snap_p.exists(p)
+        ]
+        for f, _ in sorted(((f, p) for f, p in new_art if f), key=lambda fp: fp[0].info.seq):
+            self._new_artifact_version(snap_t, f, arts)
+        new_mv = [
+            self.reg.load(snap_c, ModelVersionFile, p)
+            for p, new in changes
+            if new is not None and p.endswith("/version.yaml") and _MODEL_VER.fullmatch(p)
+            and not snap_p.exists(p)
+        ]  # fmt: skip
+        for mv in sorted((mv for mv in new_mv if mv), key=lambda mv: mv.number):
+            self._new_model_version(snap_t, mv, models)
+        for p, new in changes:
+            m = _MODEL_ENTITY.fullmatch(p)
+            if m and new is not None and not snap_p.exists(p):
+                ours = self.reg.load(snap_c, ModelEntity, p)
+                theirs = self.reg.load(snap_t, ModelEntity, p)
+                if ours and theirs and ours.id != theirs.id:
+                    dropped_ids.add(layout.id_entry(ours.id))  # one model by name: the tip's
+
+        # 2. files keyed by ids or version names: ours wins, renamed where needed
+        ops: list[Op] = []
+        touched_art: set[str] = set(arts)
+        touched_model: set[str] = set(models)
+        deleted_numbers: dict[str, list[int]] = {}
+        for p, new in changes:
+            if p == layout.DVC_YAML:
+                continue
+            if m := _ART_ENTITY.fullmatch(p):
+                touched_art.add(layout.unescape(m[1]))
+                continue
+            if m := _MODEL_ENTITY.fullmatch(p):
+                touched_model.add(m[1])
+                continue
+            if m := _MODEL_NUMBER.fullmatch(p):
+                if new is None:
+                    ver, number = self.model.get((m[1], m[3]), (m[3], int(m[2])))
+                    target = layout.model_number(m[1], number, ver)
+                    if snap_t.exists(target):
+                        ops.append(Delete(target))
+                        deleted_numbers.setdefault(m[1], []).append(number)
+                        touched_model.add(m[1])
+                continue  # added ones are regenerated below
+            if p in dropped_ids:
+                continue
+            target = self.path(p)
+            if new is None:
+                if snap_t.blob_sha(target) is not None:
+                    ops.append(Delete(target))
+                continue
+            if not snap_p.exists(p) and snap_t.blob_sha(target) is not None:
+                continue  # added on both sides: the tip's stays (same version, or settings)
+            data = self.content(target, git.objects.read_blob(new))
+            if snap_t.blob_sha(target) != _blob_sha(data):
+                ops.append(Put(target, data))
+
+        # 3. derived files, field by field
+        for a in sorted(touched_art):
+            ops += self._artifact_entity(snap_p, snap_c, snap_t, a, arts)
+        for m_name in sorted(touched_model):
+            ops += self._model_entity(
+                snap_p, snap_c, snap_t, m_name, models, deleted_numbers.get(m_name, [])
+            )
+        if any(p == layout.DVC_YAML for p, _ in changes):
+            ops += self._dvc_yaml(snap_p, snap_c, snap_t)
+        return self.writer.commit(ops, message, tip, author)
+
+    def _new_artifact_version(
+        self, snap_t: Snapshot, f: ArtifactVersionFile, arts: dict[str, _Counter]
+    ) -> None:
+        info = f.info
+        a, v = info.name, info.version
+        theirs = self.reg.load(snap_t, ArtifactVersionFile, layout.artifact_version(a, v))
+        if theirs is not None and theirs.info.id == info.id:
+            return  # the tip has this very version already
+        auto = names.is_number(v)
+        if theirs is not None and not auto:
+            raise SyncConflictError("artifact", a, v, info.id, theirs.info.id)
+        c = arts.get(a)
+        if c is None:
+            e = self.reg.load(snap_t, ArtifactEntity, layout.artifact_entity(a))
+            c = arts[a] = _Counter(e.next_number if e else 1, e.count if e else 0)
+        ver = v
+        if auto and (theirs is not None or int(v) < c.next):
+            n = c.next
+            while snap_t.exists(layout.artifact_version(a, str(n))):
+                n += 1
+            ver = str(n)
+        if names.is_number(ver):
+            c.next = max(c.next, int(ver) + 1)
+        c.count += 1
+        c.added.append((c.count, ver, info.id))
+        if ver != v:
+            self.art[(a, v)] = ver
+            self.renames.append(Rename("artifact", a, v, ver))
+        self.art_ids[info.id] = (ver, c.count)
+
+    def _new_model_version(
+        self, snap_t: Snapshot, mv: ModelVersionFile, models: dict[str, _Counter]
+    ) -> None:
+        m, v = mv.model, mv.name
+        theirs = self.reg.load(snap_t, ModelVersionFile, layout.model_version(m, v))
+        if theirs is not None and theirs.id == mv.id:
+            return
+        auto = v == str(mv.number)
+        if theirs is not None and not auto:
+            raise SyncConflictError("model", m, v, mv.id, theirs.id)
+        c = models.get(m)
+        if c is None:
+            e = self.reg.load(snap_t, ModelEntity, layout.model_entity(m))
+            c = models[m] = _Counter(e.next_number if e else 1, 0)
+            for entry in snap_t.fanout_names(layout.model_numbers_dir(m)):
+                number, sep, name = entry.partition("@")
+                if sep and number.isdigit():
+                    c.numbers[int(number)] = name
+        n = mv.number
+        if n < c.next or n in c.numbers or theirs is not None:
+            n = c.next
+            while n in c.numbers or (auto and snap_t.exists(layout.model_version(m, str(n)))):
+                n += 1
+        ver = str(n) if auto else v
+        c.next = max(c.next, n + 1)
+        c.numbers[n] = ver
+        c.added.append((n, ver, mv.id))
+        if (ver, n) != (v, mv.number):
+            self.model[(m, v)] = (ver, n)
+            if ver != v:
+                self.renames.append(Rename("model", m, v, ver))
+
+    def _artifact_entity(
+        self, snap_p: Snapshot, snap_c: Snapshot, snap_t: Snapshot, a: str,
+        arts: dict[str, _Counter],
+    ) -> list[Op]:  # fmt: skip
+        path = layout.artifact_entity(a)
+        par = self.reg.load(snap_p, ArtifactEntity, path)
+        ours = self.reg.load(snap_c, ArtifactEntity, path)
+        theirs = self.reg.load(snap_t, ArtifactEntity, path)
+        if ours is None:  # we deleted its last version: gone unless the tip has others
+            others = snap_t.fanout_names(layout.artifact_versions_dir(a))
+            return [Delete(layout.artifact_dir(a))] if theirs and not others else []
+        base = theirs or ours
+        update: dict[str, Any] = {}
+        if theirs is not None and ours.tags != (par.tags if par else None):
+            update["tags"] = ours.tags
+        c = arts.get(a)
+        if c is not None and c.added:
+            _, ver, vid = max(c.added)
+            update.update(next_number=c.next, count=c.count, latest=Ref(version=ver, id=vid))
+        elif theirs is None or (par is not None and ours.latest != par.latest):
+            latest = ours.latest
+            if latest is not None and latest.id in self.art_ids:
+                latest = Ref(version=self.art_ids[latest.id][0], id=latest.id)
+            update["latest"] = latest
+        new = base.model_copy(update=update)
+        return [] if new == theirs else [self.reg.put(path, new)]
+
+    def _model_entity(
+        self, snap_p: Snapshot, snap_c: Snapshot, snap_t: Snapshot, m: str,
+        models: dict[str, _Counter], deleted: list[int],
+    ) -> list[Op]:  # fmt: skip
+        path = layout.model_entity(m)
+        par = self.reg.load(snap_p, ModelEntity, path)
+        ours = self.reg.load(snap_c, ModelEntity, path)
+        theirs = self.reg.load(snap_t, ModelEntity, path)
+        if ours is None:  # we deleted the model
+            return [Delete(path)] if theirs is not None and par and theirs.id == par.id else []
+        base = theirs or ours
+        update: dict[str, Any] = {}
+        if theirs is not None and par is not None:  # user-edited fields, three ways
+            for name in _USER_FIELDS:
+                if getattr(ours, name) != getattr(par, name):
+                    update[name] = getattr(ours, name)
+        c = models.get(m)
+        numbers: dict[int, str] = {}
+        if c is not None:
+            numbers = dict(c.numbers)
+        else:
+            for entry in snap_t.fanout_names(layout.model_numbers_dir(m)):
+                number, sep, name = entry.partition("@")
+                if sep and number.isdigit():
+                    numbers[int(number)] = name
+        for n in deleted:
+            numbers.pop(n, None)
+        ops: list[Op] = []
+        if c is not None:
+            for n, ver, _ in c.added:
+                ops.append(Put(layout.model_number(m, n, ver), b""))
+        update["next_number"] = max(base.next_number, c.next if c else 0)
+        update["count"] = len(numbers)
+        if numbers:
+            top = max(numbers)
+            vid = next((i for n, _, i in (c.added if c else []) if n == top), None)
+            if vid is None:
+                f = self.reg.load(snap_t, ModelVersionFile, layout.model_version(m, numbers[top]))
+                vid = f.id if f else (base.latest.id if base.latest else "")
+            update["latest"] = ModelRef(name=numbers[top], number=top, id=vid)
+        else:
+            update["latest"] = None
+        update["stages"] = self._stages(par, ours, theirs, m, set(numbers.values()))
+        new = base.model_copy(update=update)
+        if new != theirs:
+            ops.append(self.reg.put(path, new))
+        return ops
+
+    def _stages(
+        self, par: ModelEntity | None, ours: ModelEntity, theirs: ModelEntity | None, m: str,
+        existing: set[str],
+    ) -> dict[str, str]:  # fmt: skip
+        """The tip's stages with our changes applied, one holder per stage (the later change
+        wins; the one it displaces is archived, as `set_stage(force=True)` does)."""
+        stages = {v: s for v, s in (theirs or ours).stages.items() if v in existing}
+        before = par.stages if par else {}
+        changed = [
+            (self.model.get((m, v), (v, 0))[0], ours.stages.get(v))
+            for v in sorted(set(before) | set(ours.stages))
+            if before.get(v) != ours.stages.get(v)
+        ]
+        archived = ModelStages.ARCHIVED.value
+        # archiving first, so that an assignment made in the same change decides the holder
+        changed.sort(key=lambda vs: vs[1] not in (None, archived))
+        for ver, stage in changed:
+            if ver not in existing:
+                continue
+            if stage is None:
+                stages.pop(ver, None)
+                continue
+            if stage != archived:
+                for holder, held in list(stages.items()):
+                    if held == stage and holder != ver:
+                        stages[holder] = archived
+            stages[ver] = stage
+        return dict(sorted(stages.items()))
+
+    def _dvc_yaml(self, snap_p: Snapshot, snap_c: Snapshot, snap_t: Snapshot) -> list[Op]:
+        def arts(snap: Snapshot) -> dict[str, Any]:
+            raw = snap.read(layout.DVC_YAML)
+            doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
+            return dict(doc.get("artifacts") or {})
+
+        par, ours, theirs = arts(snap_p), arts(snap_c), arts(snap_t)
+        result = dict(theirs)
+        for key in set(par) | set(ours):
+            if par.get(key) == ours.get(key):
+                continue
+            if key not in ours:
+                result.pop(key, None)
+                continue
+            entry = ours[key]
+            info = ((entry.get("meta") or {}).get("gitreg")) or {}
+            a, v = info.get("artifact"), info.get("version")
+            if isinstance(a, str) and isinstance(v, str) and (a, v) in self.art:
+                new_v = self.art[(a, v)]
+                info = {**info, "version": new_v}
+                entry = {
+                    **entry,
+                    "path": layout.artifact_version(a, new_v).removesuffix(".dvc"),
+                    "meta": {**entry.get("meta", {}), "gitreg": info},
+                }
+            result[key] = entry
+        if result == theirs and snap_t.exists(layout.DVC_YAML):
+            return []
+        raw = snap_t.read(layout.DVC_YAML)
+        doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
+        doc["artifacts"] = dict(sorted(result.items()))
+        return [Put(layout.DVC_YAML, dumps(doc))]
+
+
+def replay(reg: Registry, commits: Iterable[str], onto: str) -> ReplayResult:
+    """Re-apply `commits` (oldest first) on top of commit `onto`; no ref is moved (the
+    caller moves one to `head`). SyncConflictError, with nothing changed, on a conflict."""
+
+    def build(writer: CommitWriter) -> ReplayResult:
+        state = _Replay(reg, writer)
+        tip, written = onto, 0
+        for c in commits:
+            new = state.commit(c, tip)
+            written += new != tip
+            tip = new
+        return ReplayResult(tip, written, state.renames)
+
+    return reg.git.write_commits(build)
+
+
+def replay_since_base(reg: Registry, local: str, onto: str) -> ReplayResult:
+    """Replay the commits of `local` since its merge-base with `onto` on top of `onto`."""
+    base = reg.git.merge_base(local, onto)
+    return replay(reg, reg.git.commits_between(base, local), onto)
+
+
+def _parse(reg: Registry, cls: Any, data: bytes, path: str) -> Any:
+    from gitreg.manifest.schema import parse
+
+    return parse(cls, data, path)
+
+
+def _blob_sha(data: bytes) -> str:
+    from gitreg.stores.git.objects import blob_sha
+
+    return blob_sha(data)

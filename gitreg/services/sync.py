@@ -1,0 +1,327 @@
+"""Teams: push and pull the registry branch, merge a proposal branch, switch the DVC remote.
+
+Push sends the bytes first (DVC objects of this clone's new artifact versions), then the
+registry commits: when the remote moved, this clone's commits are replayed on its tip
+(`replay`), and the result is pushed with git's plain fast-forward rule, so a push that
+lost a race is rejected, fetched and replayed again. The local branch moves only after the
+remote took the commits: a rejected push never leaves them disagreeing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gitreg.errors import PushRejectedError, RegistryNotInitializedError, StorageError
+from gitreg.manifest import layout
+from gitreg.manifest.schema import ArtifactVersionFile, parse
+from gitreg.services.registry import Registry
+from gitreg.services.replay import Rename, replay, replay_since_base
+from gitreg.stores.git import remote as git_remote
+from gitreg.stores.git.refs import RefMovedError
+
+if TYPE_CHECKING:
+    from gitreg.stores.data import StoredObject
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+PUSH_ATTEMPTS = 8
+
+
+@dataclass
+class SyncResult:
+    """What a push, pull or merge did."""
+
+    remote: str  # the git remote (or the merged branch)
+    branch: str
+    head: str | None  # the registry branch's commit afterwards
+    sent: int = 0  # registry commits the remote received
+    received: int = 0  # registry commits this clone received
+    objects: int = 0  # DVC objects pushed
+    renames: list[Rename] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # tags pushed or fetched
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.sent or self.received or self.objects or self.tags)
+
+
+@dataclass
+class RemoteSwitch:
+    url: str
+    objects: int  # objects copied (or already there)
+    missing: list[str]  # objects found neither in the cache nor in the old remote
+
+
+# -- tags: where gitreg's tags module plugs in ---------------------------------------------
+def tags_to_push(reg: Registry, commit: str) -> dict[str, str]:
+    """{tag ref: sha} to push with the branch in the same atomic push: today the local
+    GTO-style tags (`@v` or `#` in the name) that point at commits of the pushed branch."""
+    out = reg.git.git(
+        "for-each-ref", f"--merged={commit}", "--format=%(refname) %(objectname)", "refs/tags"
+    )
+    found = {}
+    for line in out.splitlines():
+        name, _, sha = line.partition(" ")
+        if "@v" in name or "#" in name:
+            found[name] = sha
+    return found
+
+
+def tags_to_fetch(reg: Registry, remote_refs: dict[str, str]) -> list[str]:
+    """Refspecs of the remote's gitreg tags this clone lacks (never overwrites a tag)."""
+    have = set(reg.git.git("for-each-ref", "--format=%(refname)", "refs/tags").split())
+    return [
+        f"{name}:{name}"
+        for name in sorted(remote_refs)
+        if name.startswith("refs/tags/") and ("@v" in name or "#" in name) and name not in have
+    ]
+
+
+# -- fetching ------------------------------------------------------------------------------
+def _fetch(reg: Registry, remote: str) -> tuple[str | None, dict[str, str]]:
+    """Fetch the remote's registry branch (and gitreg tags we lack); its tip or None."""
+    git = reg.git
+    refs = git_remote.ls_remote(git, remote, git.ref, "refs/tags/*")
+    tip = refs.get(git.ref)
+    specs = [f"+{git.ref}:{git.tracking_ref(remote)}"] if tip else []
+    specs += tags_to_fetch(reg, refs)
+    if specs:
+        git_remote.fetch(git, remote, specs)
+    return tip, refs
+
+
+def _remote_name(reg: Registry, remote: str | None) -> str:
+    return remote or reg.git.upstream_remote()
+
+
+# -- data first -------------------------------------------------------------------------------
+def new_objects(reg: Registry, base: str | None, tip: str) -> list[StoredObject]:
+    """The DVC objects of artifact versions `tip` added since `base`."""
+    from gitreg.stores.data import StoredObject
+
+    objects: dict[str, StoredObject] = {}
+    for path, sha in reg.git.changed_files(base, tip):
+        if sha is None or not path.endswith(".dvc") or not path.startswith(layout.ARTIFACTS):
+            continue
+        f = parse(ArtifactVersionFile, reg.git.objects.read_blob(sha), path)
+        out = f.outs[0]
+        objects[out.md5] = StoredObject(out.md5, out.size, out.nfiles)
+    return list(objects.values())
+
+
+def push_data(reg: Registry, objects: list[StoredObject], progress: Progress | None = None) -> int:
+    """Push `objects` to the tip's DVC remote (a no-op for objects it has)."""
+    store = reg.data()
+    for obj in objects:
+        store.push(obj)
+        if progress is not None:
+            progress(obj.size)
+    return len(objects)
+
+
+# -- push -------------------------------------------------------------------------------------
+def push(
+    reg: Registry,
+    remote: str | None = None,
+    progress: Progress | None = None,
+    on_objects: Callable[[int], None] | None = None,
+) -> SyncResult:
+    """Publish this clone's registry commits on the remote's registry branch.
+
+    `on_objects(total_bytes)` is called before the bytes move (for a progress bar)."""
+    git = reg.git
+    name = _remote_name(reg, remote)
+    result = SyncResult(name, git.branch, None)
+    for _ in range(PUSH_ATTEMPTS):
+        remote_tip, remote_refs = _fetch(reg, name)
+        local = git.head()
+        if local is None and remote_tip is not None:  # a fresh clone wrote nothing yet
+            result.head = remote_tip
+            return result
+        if local is None:
+            raise RegistryNotInitializedError(git.branch)
+        base = git.merge_base(local, remote_tip) if remote_tip else None
+        if remote_tip is not None and base == local:  # nothing of ours the remote lacks
+            result.head = local
+            return result
+        objects = new_objects(reg, base, local)
+        if on_objects is not None:
+            on_objects(sum(o.size for o in objects))
+        result.objects = push_data(reg, objects, progress)  # data before manifests
+        if remote_tip is None or base == remote_tip:
+            new, renames = local, []
+            sent = len(git.commits_between(remote_tip, local))
+        else:
+            replayed = replay(reg, git.commits_between(base, local), remote_tip)
+            new, renames, sent = replayed.head, replayed.renames, replayed.commits
+        tags = {ref: sha for ref, sha in tags_to_push(reg, new).items() if ref not in remote_refs}
+        specs = [f"{new}:{git.ref}"] + [f"{sha}:{ref}" for ref, sha in tags.items()]
+        if not git_remote.push(git, name, specs):
+            log.info("the remote's %s moved meanwhile: fetching and replaying again", git.ref)
+            continue
+        git.git("update-ref", git.tracking_ref(name), new)
+        result.head = _advance_local(reg, local, new)
+        result.sent, result.renames = sent, renames
+        result.tags = sorted(tags)
+        return result
+    raise PushRejectedError(name, git.branch, PUSH_ATTEMPTS)
+
+
+def _advance_local(reg: Registry, old: str | None, new: str) -> str:
+    """Move the local branch from `old` to `new`; commits written locally meanwhile are
+    replayed on top (they stay local until the next push)."""
+    git = reg.git
+    for _ in range(50):
+        try:
+            git.move_branch(old, new, "gitreg: sync")
+            return new
+        except RefMovedError:
+            current = git.head()
+            if current is None or current == new:
+                return new
+            extra = git.commits_between(old, current) if old else []
+            new = replay(reg, extra, new).head
+            old = current
+    raise PushRejectedError("the local branch", git.branch, 50)
+
+
+# -- pull -------------------------------------------------------------------------------------
+def pull(reg: Registry, remote: str | None = None) -> SyncResult:
+    """Bring the remote's registry commits here: fast-forward, or replay this clone's
+    commits on the remote's tip."""
+    git = reg.git
+    name = _remote_name(reg, remote)
+    remote_tip, refs = _fetch(reg, name)
+    fetched = tags_to_fetch(reg, refs)
+    result = SyncResult(name, git.branch, git.head(), tags=[s.partition(":")[0] for s in fetched])
+    if remote_tip is None:
+        return result
+    for _ in range(50):
+        local = git.head()
+        if local is not None and git.is_ancestor(remote_tip, local):
+            result.head = local
+            return result
+        if local is None or git.is_ancestor(local, remote_tip):
+            new, renames = remote_tip, []
+        else:
+            replayed = replay_since_base(reg, local, remote_tip)
+            new, renames = replayed.head, replayed.renames
+        try:
+            git.move_branch(local, new, f"gitreg: pull from {name}")
+        except RefMovedError:
+            continue
+        base = git.merge_base(local, remote_tip) if local else None
+        result.received = len(git.commits_between(base, remote_tip))
+        result.head, result.renames = new, renames
+        return result
+    raise PushRejectedError("the local branch", git.branch, 50)
+
+
+# -- merge a proposal -------------------------------------------------------------------------
+def merge(reg: Registry, branch: str) -> SyncResult:
+    """Merge registry branch `branch` (a proposal) into this registry branch by replaying
+    its commits since the merge-base, as if they had been written here."""
+    git = reg.git
+    source = git.resolve(branch if branch.startswith("refs/") else f"refs/heads/{branch}")
+    result = SyncResult(branch, git.branch, git.head())
+    for _ in range(50):
+        git.start_from_tracking()
+        local = git.head()
+        if local is None:
+            raise RegistryNotInitializedError(git.branch)
+        if git.is_ancestor(source, local):
+            return result
+        if git.is_ancestor(local, source):
+            new, renames = source, []
+            count = len(git.commits_between(local, source))
+        else:
+            replayed = replay_since_base(reg, source, local)
+            new, renames, count = replayed.head, replayed.renames, replayed.commits
+        try:
+            git.move_branch(local, new, f"gitreg: merge {branch}")
+        except RefMovedError:
+            continue
+        result.head, result.received, result.renames = new, count, renames
+        return result
+    raise PushRejectedError("the local branch", git.branch, 50)
+
+
+# -- switching the DVC remote -------------------------------------------------------------------
+def referenced_objects(reg: Registry) -> list[StoredObject]:
+    """Every DVC object an artifact version of the branch's history points at."""
+    from gitreg.stores.data import StoredObject
+
+    head = reg.snapshot().commit
+    if head is None:
+        return []
+    out = reg.git.git(
+        "log", "--format=", "--raw", "--no-abbrev", "--diff-filter=AM", head, "--",
+        layout.ARTIFACTS,
+    )  # fmt: skip
+    objects: dict[str, StoredObject] = {}
+    for line in out.splitlines():
+        meta, _, path = line.partition("\t")
+        if not path.endswith(".dvc") or not meta.startswith(":"):
+            continue
+        f = parse(ArtifactVersionFile, reg.git.objects.read_blob(meta.split()[3]), path)
+        o = f.outs[0]
+        objects[o.md5] = StoredObject(o.md5, o.size, o.nfiles)
+    return list(objects.values())
+
+
+def set_remote(
+    reg: Registry,
+    url: str,
+    options: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    on_objects: Callable[[int], None] | None = None,
+) -> RemoteSwitch:
+    """Copy every object the registry references to `url`, then commit the switch."""
+    import os
+
+    from gitreg.errors import ArtifactDataMissingError
+    from gitreg.stores.data import RemoteSpec
+
+    reg.require_writable()
+    reg.ensure_initialized()
+    if "://" not in url:
+        url = os.path.abspath(url)
+    spec = RemoteSpec("gitreg", url, options or {})
+    new = reg.data_store(spec)
+    try:
+        if spec.is_local:
+            os.makedirs(os.path.join(spec.local_path, "files", "md5"), exist_ok=True)
+        new.backend.exists("0" * 32)  # reachable, with these options?
+    except Exception as e:  # any backend's failure: bad URL, scheme, credentials
+        raise StorageError(
+            "reach the remote", url, str(e).splitlines()[0] if str(e) else type(e).__name__,
+            "nothing was changed. Check the URL and its options (-o KEY=VALUE)",
+        ) from None  # fmt: skip
+    old = reg.data()
+    objects = referenced_objects(reg)
+    if on_objects is not None:
+        on_objects(sum(o.size for o in objects))
+    missing = []
+    for obj in objects:
+        try:
+            old.ensure(obj.md5)
+            if obj.is_dir:
+                for entry in old.dir_entries(obj.md5):
+                    old.ensure(entry["md5"])
+        except ArtifactDataMissingError:
+            missing.append(obj.md5)
+            continue
+        new.push(obj)
+        if progress is not None:
+            progress(obj.size)
+    if missing:
+        log.warning(
+            "%d object(s) are neither in the cache nor in the old remote: "
+            "push them from a clone that has them",
+            len(missing),
+        )
+    reg.init(url, options)
+    return RemoteSwitch(url, len(objects) - len(missing), missing)
