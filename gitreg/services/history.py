@@ -44,7 +44,7 @@ def log(
 ) -> list[Change]:
     """Registry commits, newest first: all of them, or those that changed a model, one
     model version (its files and its stage), a stage of a model, or an artifact (version)."""
-    rev = reg.pinned_at or reg.git.head()
+    rev = reg.pinned_at or reg.git.read_head()
     if rev is None:
         from gitreg.errors import RegistryNotInitializedError
 
@@ -150,7 +150,7 @@ class Diff:
 def diff(reg: Registry, old: str | None = None, new: str | None = None) -> Diff:
     """What changed between two registry states (revisions or dates). Defaults: `new` is
     the tip (or where `reg` is pinned), `old` its first parent: the last change."""
-    new_commit = resolve_point(reg.git, new) if new else (reg.pinned_at or reg.git.head())
+    new_commit = resolve_point(reg.git, new) if new else (reg.pinned_at or reg.git.read_head())
     if new_commit is None:
         from gitreg.errors import RegistryNotInitializedError
 

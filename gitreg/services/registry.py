@@ -325,9 +325,10 @@ def resolve_point(git: GitStore, when: str) -> str:
     except ValueError:
         if _RELATIVE_DATE.fullmatch(when.strip()) is None:
             raise RevisionNotFoundError(when) from None
-    if git.head() is None:
+    tip = git.read_head()
+    if tip is None:
         raise RegistryNotInitializedError(git.branch)
-    found = git.git("rev-list", "-1", f"--before={when}", git.ref).strip()
+    found = git.git("rev-list", "-1", f"--before={when}", tip).strip()
     if not found:
         raise RevisionNotFoundError(when)  # the registry did not exist yet then
     return found

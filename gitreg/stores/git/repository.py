@@ -306,6 +306,10 @@ class GitStore:
     def head(self) -> str | None:
         return refs.resolve(self.common_dir, self.ref)[1]
 
+    def read_head(self) -> str | None:
+        """The tip reads start from: the branch, else (a fresh clone) its remote-tracking tip."""
+        return self.head() or self.tracking_head()
+
     def resolve(self, rev: str) -> str:
         out = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).strip()
         if not out:
@@ -315,7 +319,7 @@ class GitStore:
     def snapshot(self, rev: str | None = None) -> Snapshot:
         """The registry at `rev`; by default the branch tip, or in a fresh clone (no local
         branch yet) the remote-tracking tip `refs/remotes/<remote>/<branch>`."""
-        commit = (self.head() or self.tracking_head()) if rev is None else self.resolve(rev)
+        commit = self.read_head() if rev is None else self.resolve(rev)
         if commit is None:
             return Snapshot(self.objects, None, None)
         return Snapshot(self.objects, commit, self.objects.commit_tree(commit))
