@@ -95,6 +95,7 @@ for command in (
     links.lineage,
     models.stage,
     tags.tag,
+    tags.tags_cmd,
     registry.validate,
     registry.runs_cmd,
     history.log,

@@ -621,3 +621,36 @@ def rebuild(reg: Registry) -> RebuildResult:
         sorted(n for n in plan.delete if n not in {t.name for t in made}),
         [p for p in plan.problems if not p.fixable],
     )
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """One tag gitreg owns, as `gitreg tags` lists it."""
+
+    name: str
+    commit: str | None  # the commit it points at (None: not an annotated tag of a commit)
+    model: str | None  # the registry model with this GTO name (None: no such model now)
+    version: str | None  # `vX.Y.Z` of a version tag
+    stage: str | None
+    assign: bool
+    time: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name, "commit": self.commit, "model": self.model,
+            "version": self.version, "stage": self.stage, "assign": self.assign,
+            "time": self.time,
+        }  # fmt: skip
+
+
+def describe(reg: Registry) -> list[TagInfo]:
+    """The tags gitreg owns, by name."""
+    from gitreg.services import models
+
+    by_gto = {dvc_name_of(e): e.name for e in models.list_all(reg)}
+    out = []
+    for ref in owned(reg, set(by_gto)):
+        p = parse_tag(ref.name)
+        assert p is not None
+        out.append(TagInfo(ref.name, ref.commit, by_gto.get(p[0]), p[1], p[2], p[3], ref.time))
+    return sorted(out, key=lambda t: t.name)

@@ -116,6 +116,8 @@ def validate(
     if layout.CONFIG not in parsed and layout.CONFIG not in broken:
         problems.append(Problem(layout.CONFIG, "missing: run `gitreg init`"))
     problems += _check_references(parsed, broken)
+    if rev is None:  # tags are checked against the tip's manifests and history
+        problems += _check_tags(reg)
     versions = [(p, f) for p, f in parsed.items() if isinstance(f, ArtifactVersionFile)]
     checked = 0
     single: list[str] = []
@@ -139,6 +141,18 @@ def validate(
                 if progress:
                     progress(1)
     return Report(snap.commit, files, len(versions), checked, problems, sorted(set(single)))
+
+
+def _check_tags(reg: Registry) -> list[Problem]:
+    """Every gitreg tag matches a model version or a stage change, and every version has
+    its tag (`services/tags.py`)."""
+    from gitreg.services import tags
+
+    out = []
+    for p in tags.check(reg):
+        hint = "; run `gitreg tags --rebuild`" if p.fixable else ""
+        out.append(Problem(f"refs/tags/{p.tag}", p.message + hint))
+    return out
 
 
 def _strip_hint(message: str, e: ManifestError) -> str:
