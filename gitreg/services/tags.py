@@ -382,6 +382,8 @@ def wanted(reg: Registry) -> Wanted:
                 held.pop(version, None)
                 stages[model] = [s for s in stages.get(model, []) if s.version != version]
                 continue
+            if status != "A":  # a version's description or tags rewritten
+                continue
             f = load(ModelVersionFile, path, new)
             if not isinstance(f, ModelVersionFile):
                 continue
