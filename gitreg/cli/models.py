@@ -127,9 +127,7 @@ def card_options(command: Any) -> Any:
 @card_options
 @click.option("-t", "--tag", "tags", multiple=True, help="A tag (repeat for more).")
 @click.option("--no-save-models-to-registry", is_flag=True)
-@click.option(
-    "--version", "version", default=None, help="Also register this version of the model."
-)
+@click.option("--version", "version", default=None, help="Also register this version of the model.")
 @click.option(
     "--source",
     metavar="REF",

@@ -11,7 +11,7 @@ from gitreg.manifest.schema import LinkFile, ModelEntity, ModelVersionFile, now
 from gitreg.manifest.yaml_io import dumps, loads
 from gitreg.services import artifacts
 from gitreg.services.registry import Registry
-from gitreg.services.views import ArtifactVersion, Link
+from gitreg.services.views import Link
 from gitreg.stores.git import Op, Put, Snapshot
 from gitreg.stores.git.tags import NewTag
 
@@ -96,9 +96,7 @@ def dvc_yaml_with(
         arts[gto] = {
             "path": data_path,
             "type": "model",
-            "meta": {
-                "gitreg": {"model": model, "artifact": artifact, "version": artifact_version}
-            },
+            "meta": {"gitreg": {"model": model, "artifact": artifact, "version": artifact_version}},
         }
     doc["artifacts"] = dict(sorted(arts.items()))
     return Put(layout.DVC_YAML, dumps(doc))
@@ -109,10 +107,7 @@ def newest_model_link(
 ) -> Link | None:
     """The newest model-kind link of some versions of a model (reads their links)."""
     found = [
-        lk
-        for v in versions
-        for lk in links(reg, model, v, snap)
-        if lk.file.kind is LinkKind.MODEL
+        lk for v in versions for lk in links(reg, model, v, snap) if lk.file.kind is LinkKind.MODEL
     ]
     return max(found, key=lambda lk: (lk.file.created, lk.file.seq), default=None)
 

@@ -350,7 +350,7 @@ def set_stage(
             f = reg.load(snap, ModelVersionFile, layout.model_version(model, v))
             numbers[v] = f.number if f else 0
         change.append((e, dict(e.stages), dict(new.stages), numbers))
-        ops = [reg.put(layout.model_entity(model), new)]
+        ops: list[Op] = [reg.put(layout.model_entity(model), new)]
         ops += links.dvc_yaml_for_stages(reg, snap, e, new.stages)
         return ops, msg, archived
 

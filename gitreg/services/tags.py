@@ -30,6 +30,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from gitreg.enums import LinkKind
@@ -38,7 +39,7 @@ from gitreg.manifest import layout
 from gitreg.manifest.schema import LinkFile, ModelEntity, ModelVersionFile
 from gitreg.manifest.yaml_io import loads
 from gitreg.stores.files import remove_quietly
-from gitreg.stores.git import Snapshot
+from gitreg.stores.git import Op, Snapshot
 from gitreg.stores.git.refs import owner_line
 from gitreg.stores.git.tags import NewTag, TagRef, delete_refs, list_tags, write_refs
 
@@ -239,7 +240,7 @@ def model_linked(
     if not dvc_maps(dvc_yaml, gto, artifact_path):
         from gitreg.services.links import dvc_yaml_with
 
-        ops = [dvc_yaml_with(dvc_yaml, gto, e.name, artifact_path)]
+        ops: list[Op] = [dvc_yaml_with(dvc_yaml, gto, e.name, artifact_path)]
         target = reg.git.side_commit(commit, ops, f"gitreg: {e.name}@{version} for its tag")
     subject = f"{REGISTER} {e.name}@{version}{AT_ARTIFACT}{artifact_path}"
     out = [_new(reg, name, target, current.time or cache.next_time(), subject, current.sha)]
@@ -514,7 +515,7 @@ def _plan(reg: Registry, want: Wanted) -> _Plan:
         ]
         want_seq = [(s.version, s.stage, s.assign) for s in want.stages[model]]
         times = [r.time or 0 for r in actual]
-        in_order = all(a < b for a, b in zip(times, times[1:]))
+        in_order = all(a < b for a, b in pairwise(times))
         rewrite = any(w.version in {s.version for s in want.stages[model]} for w, g, _ in plan.versions if g == gto)  # fmt: skip
         if seq != want_seq or not in_order or rewrite or any(r.kind != "tag" for r in actual):
             if seq != want_seq or not in_order:
@@ -590,7 +591,7 @@ def rebuild(reg: Registry) -> RebuildResult:
                     if not dvc_maps(raw, gto, w.artifact):
                         from gitreg.services.links import dvc_yaml_with
 
-                        ops = [dvc_yaml_with(raw, gto, model, w.artifact)]
+                        ops: list[Op] = [dvc_yaml_with(raw, gto, model, w.artifact)]
                         msg = f"gitreg: {model}@{w.version} for its tag"
                         target = reg.git.side_commit(w.commit, ops, msg)
                 at = old.time if old is not None and old.time else free(gto, w.time)

@@ -41,7 +41,9 @@ def test_model_register_from_a_tag_of_the_code(repo: Path) -> None:
     Client().init()
     git(repo, "tag", "trained-here")
     sha = git(repo, "rev-parse", "HEAD")
-    code, out, err = run(repo, "model", "register", "m", "--version", "2.0.0", "--source", "trained-here")  # noqa: E501
+    code, out, err = run(
+        repo, "model", "register", "m", "--version", "2.0.0", "--source", "trained-here"
+    )
     assert code == 0, err
     assert out == f"Registered m@2.0.0 (code {sha[:10]})\n"
     code, out, _ = run(repo, "model", "show", "m@2.0.0")

@@ -109,7 +109,9 @@ def test_awkward_names_map_to_distinct_gto_names(reg: Client, repo: Path, tmp_pa
     reg.create_model_version("my_model", "2024-01")
     reg.create_model_version("Team.Model_V2")
     reg.link_artifact_to_model(model_file(reg, tmp_path, "x", b"x").id, Model("My.Model", "best"))
-    reg.link_artifact_to_model(model_file(reg, tmp_path, "y", b"y").id, Model("my_model", "2024-01"))  # noqa: E501
+    reg.link_artifact_to_model(
+        model_file(reg, tmp_path, "y", b"y").id, Model("my_model", "2024-01")
+    )
     show = gto_json(repo, "show")
     assert {k: v["version"] for k, v in show.items()} == {
         "my-model": "v0.0.1",

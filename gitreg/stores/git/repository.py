@@ -15,9 +15,9 @@ from typing import TypeVar
 from gitreg import faults
 from gitreg.errors import (
     BranchCheckedOutError,
-    GitregError,
     DamagedRepositoryError,
     GitCommandError,
+    GitregError,
     NotAGitRepositoryError,
     RegistryConflictError,
     RevisionNotFoundError,
