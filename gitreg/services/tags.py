@@ -305,6 +305,7 @@ class WantedVersion:
     time: int  # that commit's time
     artifact: str | None = None  # its model artifact's data path, once linked
     holder: str | None = None  # the version holding its tag name
+    created_in: str = ""  # the commit that created it
 
 
 @dataclass
@@ -392,8 +393,9 @@ def wanted(reg: Registry) -> Wanted:
             tag = gto_version(f.name, f.number)
             holder = next((w.version for w in held.values() if w.tag == tag), None)
             held[version] = WantedVersion(
-                model, version, f.number, None if holder else tag, commit, order, ct, None, holder
-            )
+                model, version, f.number, None if holder else tag, commit, order, ct, None, holder,
+                commit,
+            )  # fmt: skip
         for status, _old, new, path in changes:
             m = _LINK.fullmatch(path)
             w = versions.get(m[1], {}).get(m[2]) if m and status == "A" else None
@@ -445,6 +447,9 @@ class TagProblem:
     tag: str
     message: str
     fixable: bool = True  # by `gitreg tags --rebuild`
+    # only missing (the newest tags of a write that stopped after its commit, as a crash
+    # or a lost race can leave): `validate` does not count it, `rebuild` writes it
+    missing: bool = False
 
 
 @dataclass
@@ -496,11 +501,12 @@ def _plan(reg: Registry, want: Wanted) -> _Plan:
             expected.add(name)
             ref = have.get(name)
             if ref is None:
-                plan.problems.append(TagProblem(name, f"missing for {model}@{w.version}"))
+                plan.problems.append(TagProblem(name, f"missing for {model}@{w.version}", missing=True))  # fmt: skip
                 plan.versions.append((w, gto, None))
             elif not _target_ok(reg, w, gto, ref):
                 where = ref.commit or f"a {ref.target_kind or ref.kind} (not a commit)"
-                plan.problems.append(TagProblem(name, f"points at {where}, not {model}@{w.version}'s commit"))  # fmt: skip
+                stale = ref.commit == w.created_in  # not yet re-pointed at its model artifact
+                plan.problems.append(TagProblem(name, f"points at {where}, not {model}@{w.version}'s commit", missing=stale))  # fmt: skip
                 plan.versions.append((w, gto, ref))
             else:
                 commits[ref.commit or ""] = w.version
@@ -519,7 +525,8 @@ def _plan(reg: Registry, want: Wanted) -> _Plan:
         rewrite = any(w.version in {s.version for s in want.stages[model]} for w, g, _ in plan.versions if g == gto)  # fmt: skip
         if seq != want_seq or not in_order or rewrite or any(r.kind != "tag" for r in actual):
             if seq != want_seq or not in_order:
-                plan.problems.append(TagProblem(f"{gto}#...", f"stage tags of {model} do not match its stage history"))  # fmt: skip
+                short = in_order and seq == want_seq[: len(seq)]  # only the last ones missing
+                plan.problems.append(TagProblem(f"{gto}#...", f"stage tags of {model} do not match its stage history", missing=short))  # fmt: skip
             plan.stages[model] = want.stages[model]
             plan.delete.update({r.name: r.sha for r in actual})
         else:

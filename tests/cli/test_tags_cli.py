@@ -29,7 +29,7 @@ def test_tags_lists_and_rebuilds(repo: Path) -> None:
         ("clf#production#1", "clf", "production"),
         ("clf@v1.0.0", "clf", None),
     ]
-    git(repo, "tag", "-d", "clf@v1.0.0")
+    git(repo, "tag", "-f", "-a", "clf@v1.0.0", "-m", "moved", "gitreg~2")
     code, out, _ = run(repo, "validate")
     assert code == 1 and "run `gitreg tags --rebuild`" in out
     code, out, _ = run(repo, "tags", "--rebuild")

@@ -149,7 +149,7 @@ def test_rebuild_repairs_missing_stray_and_wrong_tags(reg: Client, repo: Path) -
     git(repo, "tag", "-f", "-a", "m@v2.0.0", "-m", "moved", "gitreg~2")  # wrong commit
     git(repo, "tag", "v1.0")  # a user's tag: not gitreg's
     problems = [str(p) for p in reg.validate().problems]
-    for name in ("m@v1.0.0", "m@v2.0.0", "m@v9.9.9"):
+    for name in ("m@v2.0.0", "m@v9.9.9"):  # a missing tag is not wrong (a crash leaves one)
         assert any(p.startswith(f"refs/tags/{name}: ") for p in problems), problems
     assert all("run `gitreg tags --rebuild`" in p for p in problems)
 
