@@ -120,7 +120,8 @@ def claimant(snap: Snapshot, model: str, tag_version: str, version: str) -> str 
     for name in (bare, tag_version):
         if name != version and snap.exists(layout.model_version(model, name)):
             return name
-    m = re.fullmatch(r"0\.0\.(\d+)", bare)
+    # a SemVer `0.0.N` against auto-number N (numbers are unique: only for SemVer names)
+    m = re.fullmatch(r"0\.0\.(\d+)", bare) if SEMVER.fullmatch(version) else None
     if m:
         shard = f"{layout.model_numbers_dir(model)}/{layout.shard(m[1])}"
         for entry in snap.listdir(shard):
