@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from gitreg.services.lineage import LineageNode
     from gitreg.services.registry import InitResult, Registry
     from gitreg.services.sync import RemoteSwitch, SyncResult
+    from gitreg.services.tags import RebuildResult, TagInfo
     from gitreg.services.validate import Report
 
 log = logging.getLogger(__name__)
@@ -446,18 +447,22 @@ class Client:
         tags: list[str] | None = None,
         *,
         model_card: dict[str, Any] | None = None,
+        source: str | None = None,
     ) -> ModelVersionResponse:
         """ZenML's get-or-create: None makes the next number, a new name is created once;
         a number, 'latest' or a stage only fetch. `model_card` (from `model_card()`) is
-        stored if this call creates the model."""
-        from gitreg.services import models
+        stored if this call creates the model. A new version records the code commit it
+        came from: `source` (a commit, tag or branch of this repository), else HEAD."""
+        from gitreg.services import models, runs
 
         model = names.model_name(model_name_or_id)
         ver = None if name is None else names.version(getattr(name, "value", name))
         tag_list = [names.tag(t) for t in tags or []]
+        code = None if source is None else runs.code_ref_of(self._reg, source)
         view = models.ensure_version(
-            self._reg, model, ver, description=description, tags=tag_list, card=model_card
-        )
+            self._reg, model, ver, description=description, tags=tag_list, card=model_card,
+            code=code,
+        )  # fmt: skip
         return ModelVersionResponse(view, self)
 
     def set_model_version_stage(
@@ -708,6 +713,21 @@ class Client:
         return gc.gc(
             self._reg, dry_run, gc.TWO_WEEKS if older_than is None else older_than, progress
         )
+
+    def list_tags(self) -> list[TagInfo]:
+        """The git tags gitreg owns (GTO's grammar): name, commit, model, version, stage."""
+        from gitreg.services import tags
+
+        return tags.describe(self._reg)
+
+    def rebuild_tags(self) -> RebuildResult:
+        """Re-derive every gitreg tag from the manifests and history: create missing ones,
+        re-point wrong ones, delete those no version or stage change has. Tags gitreg does
+        not own stay."""
+        from gitreg.services import tags
+
+        self._reg.require_writable()
+        return tags.rebuild(self._reg)
 
     def list_runs(self) -> list[RunFile]:
         """Pipeline runs, oldest first (run manifests)."""

@@ -299,6 +299,8 @@ class ModelVersionResponse:
     description = property(lambda self: self._file.description)
     tags = property(lambda self: list(self._file.tags))
     model_name = property(lambda self: self._model)
+    # the user's code commit it came from (sha, branch, dirty); None if not recorded
+    code = property(lambda self: self._file.code)
 
     @property
     def created(self) -> datetime:
@@ -361,6 +363,7 @@ class ModelVersionResponse:
             "description": self.description,
             "tags": self.tags,
             "created": self._file.created,
+            "code": self.code.model_dump() if self.code else None,
         }
 
     def __repr__(self) -> str:

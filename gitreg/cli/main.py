@@ -95,6 +95,7 @@ for command in (
     links.lineage,
     models.stage,
     tags.tag,
+    tags.tags_cmd,
     registry.validate,
     gc.gc,
     registry.runs_cmd,

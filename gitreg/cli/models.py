@@ -71,7 +71,13 @@ def model_show(ctx: click.Context, ref: str, as_json: bool) -> None:
             }
         )
         return
-    output.fields(f"{v.model_name}@{v.name}", {**v.to_dict(), "metadata": v.run_metadata})
+    code = v.code
+    shown = None
+    if code is not None and code.commit:
+        shown = code.commit + (f" ({code.branch})" if code.branch else "")
+        shown += " + uncommitted changes" if code.dirty else ""
+    fields = {**v.to_dict(), "code": shown, "metadata": v.run_metadata}
+    output.fields(f"{v.model_name}@{v.name}", fields)
     output.table(
         "linked artifacts",
         ["artifact", "version", "kind", "id"],
@@ -122,6 +128,14 @@ def card_options(command: Any) -> Any:
 @card_options
 @click.option("-t", "--tag", "tags", multiple=True, help="A tag (repeat for more).")
 @click.option("--no-save-models-to-registry", is_flag=True)
+@click.option("--version", "version", default=None, help="Also register this version of the model.")
+@click.option(
+    "--source",
+    metavar="REF",
+    default=None,
+    help="With --version: the commit, tag or branch of this repository's code the version "
+    "comes from (default: HEAD now).",
+)
 @json_option
 @click.pass_context
 def model_register(
@@ -129,11 +143,31 @@ def model_register(
     name: str,
     tags: tuple[str, ...],
     no_save_models_to_registry: bool,
+    version: str | None,
+    source: str | None,
     as_json: bool,
     **card: Any,  # the card_options, by field name
 ) -> None:
-    """Register a model with its card and no versions (ZenML: `zenml model register`)."""
-    m = client_of(ctx).create_model(
+    """Register a model with its card and no versions (ZenML: `zenml model register`), or
+    with --version one version of it, made from the code at --source."""
+    client = client_of(ctx)
+    if version is not None:
+        from gitreg.api.client import model_card
+
+        description = card.pop("description")
+        mv = client.create_model_version(
+            name, version, description, list(tags), source=source,
+            model_card=model_card(**card, save_models_to_registry=not no_save_models_to_registry),
+        )  # fmt: skip
+        if as_json:
+            output.emit_json(mv.to_dict())
+        else:
+            code = mv.code.commit[:10] if mv.code and mv.code.commit else "no commit"
+            output.line(f"Registered {mv.model_name}@{mv.name} (code {code})")
+        return
+    if source is not None:
+        raise click.UsageError("--source needs --version")
+    m = client.create_model(
         name,
         **card,
         tags=list(tags),

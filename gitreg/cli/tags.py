@@ -43,3 +43,42 @@ def tag(
         output.emit_json({"target": label, "tags": now})
     else:
         output.line(f"{label}: tags {', '.join(now) or '(none)'}")
+
+
+@click.command("tags")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Re-derive gitreg's tags from the manifests and history first: create missing "
+    "ones, re-point wrong ones, delete stray ones (other tags are left alone).",
+)
+@json_option
+@click.pass_context
+def tags_cmd(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
+    """List the git tags gitreg owns: GTO's NAME@vX.Y.Z (a model version) and
+    NAME#STAGE#N / NAME#STAGE!#N (a stage assigned / left), so `gto show` and
+    `dvc artifacts get` see the registry."""
+    client = client_of(ctx)
+    result = client.rebuild_tags() if rebuild else None
+    rows = client.list_tags()
+    if as_json:
+        doc: dict[str, object] = {"tags": [t.to_dict() for t in rows]}
+        if result is not None:
+            doc.update(created=result.created, deleted=result.deleted,
+                       problems=[f"{p.tag}: {p.message}" for p in result.problems])  # fmt: skip
+        output.emit_json(doc)
+        return
+    if result is not None:
+        output.line(f"rebuilt tags: {len(result.created)} written, {len(result.deleted)} deleted")
+        for p in result.problems:
+            output.warning(f"{p.tag}: {p.message}")
+    output.table(
+        None,
+        ["tag", "commit", "model", "version", "stage"],
+        [
+            (t.name, (t.commit or "-")[:10], t.model or "-", t.version or "-",
+             f"{t.stage}{'' if t.assign else ' (left)'}" if t.stage else "-")
+            for t in rows
+        ],
+        empty="no tags",
+    )  # fmt: skip

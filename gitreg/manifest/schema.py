@@ -138,6 +138,8 @@ class ModelEntity(_Versioned):
     count: int = 0
     latest: ModelRef | None = None
     stages: dict[str, str] = {}  # version name -> stage
+    # its name in dvc.yaml and GTO tags, fixed at creation (None: older manifests, mapped)
+    dvc_name: str | None = None
     # ZenML's model card
     license: str | None = None
     audience: str | None = None
@@ -146,6 +148,12 @@ class ModelEntity(_Versioned):
     trade_offs: str | None = None
     ethics: str | None = None
     save_models_to_registry: bool | None = None  # None: ZenML's default, True
+
+
+class CodeRef(_Model):
+    commit: str | None = None
+    branch: str | None = None
+    dirty: bool = False
 
 
 class ModelVersionFile(_Versioned):
@@ -158,6 +166,7 @@ class ModelVersionFile(_Versioned):
     created: str
     description: str | None = None
     tags: list[str] = []
+    code: CodeRef | None = None  # the user's commit it came from (None: not recorded)
 
 
 class LinkFile(_Versioned):
@@ -201,12 +210,6 @@ class StepRunEntry(_Model):
     cached_from: str | None = None  # run id the outputs were reused from
     metadata: dict[str, Any] = {}
     error: str | None = None
-
-
-class CodeRef(_Model):
-    commit: str | None = None
-    branch: str | None = None
-    dirty: bool = False
 
 
 class RunFile(_Versioned):

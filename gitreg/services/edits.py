@@ -18,7 +18,7 @@ from gitreg.manifest.schema import (
 )
 from gitreg.manifest.yaml_io import dumps, loads
 from gitreg.services import artifacts, models
-from gitreg.services.links import dvc_artifact_name
+from gitreg.services import tags as gtags
 from gitreg.services.registry import Registry
 from gitreg.services.views import ArtifactVersion, ModelVersion
 from gitreg.stores.git import Delete, Op, Put, Snapshot
@@ -119,25 +119,35 @@ def _drop_dvc_entry(snap: Snapshot, keep: Any) -> list[Op]:
 
 
 def delete_model(reg: Registry, name: str) -> None:
+    gone: list[ModelEntity] = []
+
     def build(snap: Snapshot) -> tuple[list[Op], str, None]:
+        gone.clear()
         e = models.entity(reg, snap, name)
         if e is None:
             raise ModelNotFoundError(name)
+        gone.append(e)
         ops: list[Op] = [Delete(layout.model_dir(name)), Delete(layout.id_entry(e.id))]
         for mv in models.list_versions(reg, name, snap):
             ops.append(Delete(layout.id_entry(mv.file.id)))
-        ops += _drop_dvc_entry(snap, lambda k, _: k != dvc_artifact_name(name))
+        ops += _drop_dvc_entry(snap, lambda k, _: k != gtags.dvc_name_of(e))
         return ops, f"gitreg: delete model {name}", None
 
     reg.transact(build)
+    for e in gone:  # its tags go with it (after the commit: a crash leaves them, validate says)
+        gtags.model_deleted(reg, e)
 
 
 def delete_model_version(reg: Registry, model: str, version: str) -> None:
+    gone: list[tuple[ModelEntity, ModelVersionFile]] = []
+
     def build(snap: Snapshot) -> tuple[list[Op], str, None]:
+        gone.clear()
         e = models.entity(reg, snap, model)
         f = reg.load(snap, ModelVersionFile, layout.model_version(model, version))
         if e is None or f is None:
             raise ModelNotFoundError(model, version)
+        gone.append((e, f))
         rest = [mv.file for mv in models.list_versions(reg, model, snap) if mv.file.id != f.id]
         newest = max(rest, key=lambda v: v.number, default=None)
         latest = None if newest is None else ModelRef(name=newest.name, number=newest.number, id=newest.id)  # fmt: skip
@@ -152,6 +162,8 @@ def delete_model_version(reg: Registry, model: str, version: str) -> None:
         return ops, f"gitreg: delete model version {model}@{version}", None
 
     reg.transact(build)
+    for e, f in gone:
+        gtags.version_deleted(reg, e, f.name, f.number)
 
 
 def delete_artifact_version(reg: Registry, av: ArtifactVersion) -> None:

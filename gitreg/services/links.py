@@ -1,17 +1,19 @@
 """Links between artifact versions and model versions, and `dvc.yaml`, which lists each
-model at its newest model artifact for DVC and GTO."""
+model (under its GTO name) at its production version's newest model artifact, else at its
+newest model-kind link, for DVC and GTO."""
 
 from __future__ import annotations
 
-from gitreg.enums import LinkKind
+from gitreg.enums import LinkKind, ModelStages
 from gitreg.errors import ModelNotFoundError
 from gitreg.manifest import layout
-from gitreg.manifest.schema import LinkFile, now
+from gitreg.manifest.schema import LinkFile, ModelEntity, ModelVersionFile, now
 from gitreg.manifest.yaml_io import dumps, loads
 from gitreg.services import artifacts
 from gitreg.services.registry import Registry
-from gitreg.services.views import ArtifactVersion, Link
+from gitreg.services.views import Link
 from gitreg.stores.git import Op, Put, Snapshot
+from gitreg.stores.git.tags import NewTag
 
 
 def link(
@@ -19,11 +21,16 @@ def link(
 ) -> Link:
     """Link an artifact version to an existing model version; linking twice is a no-op.
     `kind` defaults to the one the artifact's type implies."""
+    from gitreg.services import tags
+
     created = now()
+    first: list[tuple[ModelEntity, int, str, bytes | None]] = []  # a version's tag to re-point
 
     def build(snap: Snapshot) -> tuple[list[Op], str, Link]:
+        first.clear()
         av = artifacts.get(reg, artifact_id, snap=snap)
-        if not snap.exists(layout.model_version(model, version)):
+        mv = reg.load(snap, ModelVersionFile, layout.model_version(model, version))
+        if mv is None:
             raise ModelNotFoundError(model, version)
         meta = av.meta
         path = layout.model_link(model, version, meta.name, meta.version)
@@ -39,32 +46,97 @@ def link(
             created=created,
         )
         ops: list[Op] = [reg.put(path, new)]
-        if new.kind is LinkKind.MODEL:
-            ops.append(_dvc_yaml_op(snap, model, av))
+        e = reg.load(snap, ModelEntity, layout.model_entity(model))
+        if new.kind is LinkKind.MODEL and e is not None:
+            raw = snap.read(layout.DVC_YAML)
+            production = [v for v, s in e.stages.items() if s == ModelStages.PRODUCTION.value]
+            if not production or production[0] == version:
+                put = dvc_yaml_with(raw, tags.dvc_name_of(e), model, av.data_path, meta.name, meta.version)  # fmt: skip
+                ops.append(put)
+                raw = put.data
+            first.append((e, mv.number, av.data_path, raw))
         message = f"gitreg: link {meta.name}@{meta.version} to {model}@{version}"
         return ops, message, Link(model, version, new)
 
-    return reg.transact(build)
+    made: list[NewTag] = []
+
+    def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
+        made[:] = [t for e, n, p, raw in first for t in tags.model_linked(reg, e, version, n, p, raw, commit)]  # fmt: skip
+        return made
+
+    result = reg.transact(build, extra)
+    tags.remember(reg, made)
+    return result
 
 
 def dvc_artifact_name(model: str) -> str:
-    """DVC/GTO-compatible artifact id of a model name (lowercase, '-' for '.' and '_')."""
-    out = "".join(c.lower() if c.isalnum() else "-" for c in model).strip("-")
-    return out or "model"
+    """DVC/GTO-compatible artifact id of a model name (see `services.tags.gto_name`)."""
+    from gitreg.services.tags import gto_name
+
+    return gto_name(model)
 
 
-def _dvc_yaml_op(snap: Snapshot, model: str, av: ArtifactVersion) -> Op:
-    raw = snap.read(layout.DVC_YAML)
+def dvc_yaml_with(
+    raw: bytes | None,
+    gto: str,
+    model: str,
+    data_path: str | None,
+    artifact: str | None = None,
+    artifact_version: str | None = None,
+) -> Put:
+    """`dvc.yaml` (`raw`) with the entry of model `gto` at `data_path` (removed if None)."""
     doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
     arts = dict(doc.get("artifacts") or {})
-    meta = av.meta
-    arts[dvc_artifact_name(model)] = {
-        "path": av.data_path,
-        "type": "model",
-        "meta": {"gitreg": {"model": model, "artifact": meta.name, "version": meta.version}},
-    }
+    if data_path is None:
+        arts.pop(gto, None)
+    else:
+        if artifact is None:  # from the data path: artifacts/<name>/versions/x/y/<version>
+            parts = data_path.split("/")
+            artifact, artifact_version = layout.unescape(parts[1]), parts[-1]
+        arts[gto] = {
+            "path": data_path,
+            "type": "model",
+            "meta": {"gitreg": {"model": model, "artifact": artifact, "version": artifact_version}},
+        }
     doc["artifacts"] = dict(sorted(arts.items()))
     return Put(layout.DVC_YAML, dumps(doc))
+
+
+def newest_model_link(
+    reg: Registry, snap: Snapshot, model: str, versions: list[str]
+) -> Link | None:
+    """The newest model-kind link of some versions of a model (reads their links)."""
+    found = [
+        lk for v in versions for lk in links(reg, model, v, snap) if lk.file.kind is LinkKind.MODEL
+    ]
+    return max(found, key=lambda lk: (lk.file.created, lk.file.seq), default=None)
+
+
+def dvc_yaml_for_stages(
+    reg: Registry, snap: Snapshot, e: ModelEntity, stages: dict[str, str]
+) -> list[Op]:
+    """The `dvc.yaml` change a model's new `stages` call for: its entry at the production
+    version's newest model artifact, else at the newest model-kind link of any version."""
+    production = [v for v, s in stages.items() if s == ModelStages.PRODUCTION.value]
+    before = [v for v, s in e.stages.items() if s == ModelStages.PRODUCTION.value]
+    if production == before:
+        return []
+    lk = newest_model_link(reg, snap, e.name, production) if production else None
+    if lk is None:
+        if not production and not before:
+            return []
+        from gitreg.services import models
+
+        every = [mv.file.name for mv in models.list_versions(reg, e.name, snap)]
+        lk = newest_model_link(reg, snap, e.name, every)
+    if lk is None:
+        return []
+    from gitreg.services.tags import dvc_name_of
+
+    raw = snap.read(layout.DVC_YAML)
+    path = layout.artifact_version(lk.file.artifact, lk.file.version).removesuffix(".dvc")
+    put = dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lk.file.artifact, lk.file.version)
+    return [] if put.data == raw else [put]
 
 
 def links(

@@ -18,6 +18,7 @@ from gitreg.errors import (
 )
 from gitreg.manifest import layout
 from gitreg.manifest.schema import (
+    CodeRef,
     IdEntry,
     MetadataFile,
     ModelEntity,
@@ -25,10 +26,13 @@ from gitreg.manifest.schema import (
     ModelVersionFile,
     now,
 )
+from gitreg.services import links
+from gitreg.services import tags as gtags
 from gitreg.services.artifacts import resolve_id, sorted_metadata
 from gitreg.services.registry import Registry, new_id
 from gitreg.services.views import ModelVersion
 from gitreg.stores.git import Op, Put, Snapshot
+from gitreg.stores.git.tags import NewTag
 
 log = logging.getLogger(__name__)
 STAGE_NAMES = frozenset(s.value for s in ModelStages if s is not ModelStages.NONE)
@@ -66,6 +70,11 @@ def get(reg: Registry, name_or_id: str, snap: Snapshot | None = None) -> ModelEn
     return found
 
 
+def new_dvc_name(reg: Registry, snap: Snapshot, name: str) -> str:
+    """The GTO/DVC name of a new model: its mapping, made distinct from every other model's."""
+    return gtags.new_dvc_name({gtags.dvc_name_of(e) for e in list_all(reg, snap)}, name)
+
+
 def list_all(reg: Registry, snap: Snapshot | None = None) -> list[ModelEntity]:
     snap = snap or reg.snapshot()
     out = []
@@ -96,8 +105,9 @@ def create(
         if entity(reg, snap, name) is not None:
             raise ModelExistsError(name)
         e = ModelEntity(
-            id=new_id(), name=name, created=created, description=description, tags=tags, **card
-        )
+            id=new_id(), name=name, created=created, description=description, tags=tags,
+            dvc_name=new_dvc_name(reg, snap, name), **card,
+        )  # fmt: skip
         ops: list[Op] = [
             reg.put(layout.id_entry(e.id), IdEntry(kind="model", path=layout.model_entity(name))),
             reg.put(layout.model_entity(name), e),
@@ -201,13 +211,14 @@ def _create_version_ops(
     tags: list[str],
     created: str,
     card: dict[str, Any] | None = None,
-) -> tuple[list[Op], str]:
-    """Ops creating a model (if new) and a version of it; returns (ops, version name)."""
+    code: CodeRef | None = None,
+) -> tuple[list[Op], ModelEntity, ModelVersionFile]:
+    """Ops creating a model (if new) and a version of it; returns (ops, model, version)."""
     ops: list[Op] = []
     if e is None:
         e = ModelEntity(
             id=new_id(), name=model, created=created, description=description, tags=tags,
-            **(card or {}),
+            dvc_name=new_dvc_name(reg, snap, model), **(card or {}),
         )  # fmt: skip
         ops.append(
             reg.put(layout.id_entry(e.id), IdEntry(kind="model", path=layout.model_entity(model)))
@@ -223,7 +234,7 @@ def _create_version_ops(
         raise ModelVersionExistsError(model, ver)
     mv = ModelVersionFile(
         id=new_id(), model=model, name=ver, number=number, created=created,
-        description=description, tags=tags,
+        description=description, tags=tags, code=code,
     )  # fmt: skip
     path = layout.model_version(model, ver)
     e = e.model_copy(
@@ -239,7 +250,7 @@ def _create_version_ops(
         reg.put(layout.id_entry(mv.id), IdEntry(kind="model_version", path=path)),
         reg.put(layout.model_entity(model), e),
     ]
-    return ops, ver
+    return ops, e, mv
 
 
 def ensure_version(
@@ -250,14 +261,18 @@ def ensure_version(
     description: str | None = None,
     tags: list[str] | None = None,
     card: dict[str, Any] | None = None,
+    code: CodeRef | None = None,
 ) -> ModelVersion:
     """ZenML's get-or-create: None makes a new numbered version; a name is created once;
     a number, 'latest' or a stage only fetch. `card` (ZenML's model card fields) is kept
-    on the model's manifest when this call creates the model."""
+    on the model's manifest when this call creates the model; `code` (default: the user's
+    checkout now) is the code commit a new version records."""
     reg.ensure_initialized()
     created = now()
+    made_by: list[tuple[ModelEntity, ModelVersionFile]] = []
 
     def build(snap: Snapshot) -> tuple[list[Op], str, str]:
+        made_by.clear()
         reg.require_initialized(snap)
         e = entity(reg, snap, model)
         if version is not None:
@@ -272,12 +287,24 @@ def ensure_version(
                     ": numbers, 'latest' and stage names only fetch existing versions; "
                     "give a new version name to create one",
                 )
-        ops, ver = _create_version_ops(
-            reg, snap, e, model, version, description, list(tags or []), created, card
-        )
-        return ops, f"gitreg: create model version {model}@{ver}", ver
+        from gitreg.services.runs import recent_code_ref
 
-    return get_version(reg, model, reg.transact(build))
+        ops, new_e, mv = _create_version_ops(
+            reg, snap, e, model, version, description, list(tags or []), created, card,
+            code or recent_code_ref(reg),
+        )  # fmt: skip
+        made_by.append((new_e, mv))
+        return ops, f"gitreg: create model version {model}@{mv.name}", mv.name
+
+    made: list[NewTag] = []
+
+    def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
+        made[:] = [t for e, mv in made_by for t in gtags.version_created(reg, snap, e, mv, commit)]
+        return made
+
+    name = reg.transact(build, extra)
+    gtags.remember(reg, made)
+    return get_version(reg, model, name)
 
 
 # -- stages ---------------------------------------------------------------------------------
@@ -287,8 +314,10 @@ def set_stage(
     """ZenML's rule: one version per stage (archived excepted); `force` archives the holder.
     Returns the version that was archived, if any."""
     stage = check_stage(model, stage)
+    change: list[tuple[ModelEntity, dict[str, str], dict[str, str], dict[str, int]]] = []
 
     def build(snap: Snapshot) -> tuple[list[Op], str, str | None]:
+        change.clear()
         e = entity(reg, snap, model)
         if e is None or not snap.exists(layout.model_version(model, version)):
             raise ModelNotFoundError(model, version)
@@ -316,9 +345,24 @@ def set_stage(
         msg = f"gitreg: {model}@{version} -> {stage}"
         if archived:
             msg += f" ({archived} archived)"
-        return [reg.put(layout.model_entity(model), new)], msg, archived
+        numbers = {}
+        for v in set(e.stages) | set(new.stages):
+            f = reg.load(snap, ModelVersionFile, layout.model_version(model, v))
+            numbers[v] = f.number if f else 0
+        change.append((e, dict(e.stages), dict(new.stages), numbers))
+        ops: list[Op] = [reg.put(layout.model_entity(model), new)]
+        ops += links.dvc_yaml_for_stages(reg, snap, e, new.stages)
+        return ops, msg, archived
 
-    return reg.transact(build)
+    made: list[NewTag] = []
+
+    def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
+        made[:] = [t for c in change for t in gtags.stages_changed(reg, *c)]
+        return made
+
+    result = reg.transact(build, extra)
+    gtags.remember(reg, made)
+    return result
 
 
 # -- metadata -------------------------------------------------------------------------------

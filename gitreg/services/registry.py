@@ -36,6 +36,7 @@ from gitreg.manifest import layout
 from gitreg.manifest.schema import RegistryConfig, dump, parse
 from gitreg.stores.files import make_dirs
 from gitreg.stores.git import GitStore, Op, Put, Snapshot, discover
+from gitreg.stores.git.repository import Extra
 
 if TYPE_CHECKING:
     # the data store (hashing, dvc-data) is imported when bytes move, not for reads
@@ -103,6 +104,9 @@ class Registry:
         self._data_key: str | None = None
         self._initialized = False
         self._pinned: Snapshot | None = None
+        # model's GTO name -> its tags as last read or written (services/tags.py)
+        self.tag_cache: dict[str, Any] = {}
+        self.code_ref_cache: tuple[str, float, Any] | None = None  # services/runs.py
 
     @property
     def gitreg_dir(self) -> str:
@@ -174,8 +178,9 @@ class Registry:
         self.parsed.put(type(obj), blob_sha(data), obj, written=True)
         return Put(path, data)
 
-    def transact(self, build: Build[T]) -> T:
-        """Commit what `build(tip)` returns (ops, message, result), redone if the tip moved."""
+    def transact(self, build: Build[T], extra: Extra | None = None) -> T:
+        """Commit what `build(tip)` returns (ops, message, result), redone if the tip moved;
+        `extra` adds tags to the commit (see `GitStore.transact`)."""
         if self._pinned is not None:
             raise UsageError(
                 "write",
@@ -183,7 +188,7 @@ class Registry:
                 "read-only; use a Client without at= (a command without --at) to change the "
                 "registry",
             )
-        result, _ = self.git.transact(build)
+        result, _ = self.git.transact(build, extra=extra)
         return result
 
     def require_writable(self) -> None:

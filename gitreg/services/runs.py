@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import time
 
 from gitreg.errors import GitregError, ManifestError, RunNotFoundError
 from gitreg.manifest import layout
@@ -38,6 +39,49 @@ def code_ref(reg: Registry) -> CodeRef:
         elif not line.startswith("#"):
             dirty = True
     return CodeRef(commit=head, branch=branch, dirty=dirty)
+
+
+CODE_REF_AGE = 2.0  # seconds a code commit read is reused for new model versions
+
+
+def recent_code_ref(reg: Registry) -> CodeRef:
+    """`code_ref`, reused for CODE_REF_AGE seconds while HEAD stays put, so that a loop
+    creating versions pays one `git status` every few seconds, not one per version."""
+    head = reg.git.user_head()
+    cached = reg.code_ref_cache
+    now = time.monotonic()
+    if cached is not None and cached[0] == head and now - cached[1] < CODE_REF_AGE:
+        return cached[2]
+    ref = code_ref(reg)
+    reg.code_ref_cache = (head, now, ref)
+    return ref
+
+
+def code_ref_of(reg: Registry, rev: str) -> CodeRef:
+    """The user's commit `rev` names (a sha, tag or branch), as a clean code commit."""
+    from gitreg.errors import RevisionNotFoundError
+
+    work = reg.git.work_tree
+    proc = subprocess.run(
+        ["git", "-C", work or reg.git.git_dir, "rev-parse", "--verify", "--quiet",
+         f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    sha = proc.stdout.strip()
+    if proc.returncode != 0 or not sha:
+        raise RevisionNotFoundError(rev)
+    branch = rev if _is_branch(reg, rev) else None
+    return CodeRef(commit=sha, branch=branch, dirty=False)
+
+
+def _is_branch(reg: Registry, rev: str) -> bool:
+    proc = subprocess.run(
+        ["git", "--git-dir", reg.git.git_dir, "show-ref", "--verify", "--quiet",
+         f"refs/heads/{rev}"],
+        capture_output=True,
+    )  # fmt: skip
+    return proc.returncode == 0
 
 
 def save_run(reg: Registry, run: RunFile, cache: dict[str, CacheEntry] | None = None) -> None:

@@ -55,42 +55,73 @@ class RemoteSwitch:
     missing: list[str]  # objects found neither in the cache nor in the old remote
 
 
-# -- tags: where gitreg's tags module plugs in ---------------------------------------------
-def tags_to_push(reg: Registry, commit: str) -> dict[str, str]:
-    """{tag ref: sha} to push with the branch in the same atomic push: today the local
-    GTO-style tags (`@v` or `#` in the name) that point at commits of the pushed branch."""
-    out = reg.git.git(
-        "for-each-ref", f"--merged={commit}", "--format=%(refname) %(objectname)", "refs/tags"
-    )
-    found = {}
-    for line in out.splitlines():
-        name, _, sha = line.partition(" ")
-        if "@v" in name or "#" in name:
-            found[name] = sha
-    return found
+# -- tags ---------------------------------------------------------------------------------------
+def _gitreg_tag(ref: str) -> bool:
+    from gitreg.services import tags
+
+    return ref.startswith("refs/tags/") and tags.parse_tag(ref[len("refs/tags/") :]) is not None
+
+
+def _local_tags(reg: Registry) -> dict[str, str]:
+    out = reg.git.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/tags")
+    return {n: sha for n, _, sha in (line.partition(" ") for line in out.splitlines())}
 
 
 def tags_to_fetch(reg: Registry, remote_refs: dict[str, str]) -> list[str]:
-    """Refspecs of the remote's gitreg tags this clone lacks (never overwrites a tag)."""
-    have = set(reg.git.git("for-each-ref", "--format=%(refname)", "refs/tags").split())
+    """Refspecs of the remote's GTO-style tags that this clone lacks or holds otherwise.
+    Published tags win: a local one of the same name is a projection of commits that were
+    not pushed yet, and `tags --rebuild` after the sync re-derives those."""
+    have = _local_tags(reg)
     return [
-        f"{name}:{name}"
-        for name in sorted(remote_refs)
-        if name.startswith("refs/tags/") and ("@v" in name or "#" in name) and name not in have
+        f"+{name}:{name}"
+        for name, sha in sorted(remote_refs.items())
+        if _gitreg_tag(name) and have.get(name) != sha
     ]
 
 
+def tags_to_push(reg: Registry, remote_refs: dict[str, str]) -> dict[str, str]:
+    """{tag ref: sha} of gitreg's tags the remote lacks (a tag it has is never changed)."""
+    from gitreg.services import tags
+
+    return {
+        f"refs/tags/{t.name}": t.sha
+        for t in tags.owned(reg)
+        if f"refs/tags/{t.name}" not in remote_refs
+    }
+
+
+def _sync_tags(reg: Registry, remote: str, remote_refs: dict[str, str]) -> list[str]:
+    """After the branch moved: re-derive the tags (replayed commits are new commits), then
+    publish the new ones; a push that lost a race fetches the winner's tags and retries."""
+    from gitreg.services import tags
+
+    git = reg.git
+    for _ in range(PUSH_ATTEMPTS):
+        tags.rebuild(reg)
+        send = tags_to_push(reg, remote_refs)
+        if not send or git_remote.push(git, remote, [f"{sha}:{r}" for r, sha in send.items()]):
+            return sorted(send)
+        remote_refs = git_remote.ls_remote(git, remote, "refs/tags/*")
+        specs = tags_to_fetch(reg, remote_refs)
+        if specs:
+            git_remote.fetch(git, remote, specs)
+        tags.forget(reg)
+    raise PushRejectedError(remote, "tags", PUSH_ATTEMPTS)
+
+
 # -- fetching ------------------------------------------------------------------------------
-def _fetch(reg: Registry, remote: str) -> tuple[str | None, dict[str, str]]:
-    """Fetch the remote's registry branch (and gitreg tags we lack); its tip or None."""
+def _fetch(reg: Registry, remote: str) -> tuple[str | None, dict[str, str], list[str]]:
+    """Fetch the remote's registry branch and the gitreg tags we lack: (its tip or None,
+    the remote's refs, the tags fetched)."""
     git = reg.git
     refs = git_remote.ls_remote(git, remote, git.ref, "refs/tags/*")
     tip = refs.get(git.ref)
     specs = [f"+{git.ref}:{git.tracking_ref(remote)}"] if tip else []
-    specs += tags_to_fetch(reg, refs)
+    fetched = tags_to_fetch(reg, refs)
+    specs += fetched
     if specs:
         git_remote.fetch(git, remote, specs)
-    return tip, refs
+    return tip, refs, [s.rpartition(":")[2] for s in fetched]
 
 
 def _remote_name(reg: Registry, remote: str | None) -> str:
@@ -136,7 +167,7 @@ def push(
     name = _remote_name(reg, remote)
     result = SyncResult(name, git.branch, None)
     for _ in range(PUSH_ATTEMPTS):
-        remote_tip, remote_refs = _fetch(reg, name)
+        remote_tip, remote_refs, _ = _fetch(reg, name)
         local = git.head()
         if local is None and remote_tip is not None:  # a fresh clone wrote nothing yet
             result.head = remote_tip
@@ -146,6 +177,7 @@ def push(
         base = git.merge_base(local, remote_tip) if remote_tip else None
         if remote_tip is not None and base == local:  # nothing of ours the remote lacks
             result.head = local
+            result.tags = _sync_tags(reg, name, remote_refs)  # unless a tag push failed
             return result
         objects = new_objects(reg, base, local)
         if on_objects is not None:
@@ -157,15 +189,13 @@ def push(
         else:
             replayed = replay(reg, git.commits_between(base, local), remote_tip)
             new, renames, sent = replayed.head, replayed.renames, replayed.commits
-        tags = {ref: sha for ref, sha in tags_to_push(reg, new).items() if ref not in remote_refs}
-        specs = [f"{new}:{git.ref}"] + [f"{sha}:{ref}" for ref, sha in tags.items()]
-        if not git_remote.push(git, name, specs):
+        if not git_remote.push(git, name, [f"{new}:{git.ref}"]):
             log.info("the remote's %s moved meanwhile: fetching and replaying again", git.ref)
             continue
         git.git("update-ref", git.tracking_ref(name), new)
         result.head = _advance_local(reg, local, new)
         result.sent, result.renames = sent, renames
-        result.tags = sorted(tags)
+        result.tags = _sync_tags(reg, name, remote_refs)
         return result
     raise PushRejectedError(name, git.branch, PUSH_ATTEMPTS)
 
@@ -188,21 +218,29 @@ def _advance_local(reg: Registry, old: str | None, new: str) -> str:
     raise PushRejectedError("the local branch", git.branch, 50)
 
 
+def _rebuild_tags(reg: Registry) -> None:
+    """Tags for commits that arrived or were replayed here (published ones were fetched)."""
+    from gitreg.services import tags
+
+    tags.forget(reg)
+    tags.rebuild(reg)
+
+
 # -- pull -------------------------------------------------------------------------------------
 def pull(reg: Registry, remote: str | None = None) -> SyncResult:
     """Bring the remote's registry commits here: fast-forward, or replay this clone's
     commits on the remote's tip."""
     git = reg.git
     name = _remote_name(reg, remote)
-    remote_tip, refs = _fetch(reg, name)
-    fetched = tags_to_fetch(reg, refs)
-    result = SyncResult(name, git.branch, git.head(), tags=[s.partition(":")[0] for s in fetched])
+    remote_tip, _, fetched = _fetch(reg, name)
+    result = SyncResult(name, git.branch, git.head(), tags=fetched)
     if remote_tip is None:
         return result
     for _ in range(50):
         local = git.head()
         if local is not None and git.is_ancestor(remote_tip, local):
             result.head = local
+            _rebuild_tags(reg)
             return result
         if local is None or git.is_ancestor(local, remote_tip):
             new, renames = remote_tip, []
@@ -216,6 +254,7 @@ def pull(reg: Registry, remote: str | None = None) -> SyncResult:
         base = git.merge_base(local, remote_tip) if local else None
         result.received = len(git.commits_between(base, remote_tip))
         result.head, result.renames = new, renames
+        _rebuild_tags(reg)
         return result
     raise PushRejectedError("the local branch", git.branch, 50)
 
@@ -245,6 +284,7 @@ def merge(reg: Registry, branch: str) -> SyncResult:
         except RefMovedError:
             continue
         result.head, result.received, result.renames = new, count, renames
+        _rebuild_tags(reg)
         return result
     raise PushRejectedError("the local branch", git.branch, 50)
 

@@ -117,6 +117,8 @@ def validate(
         why = f"{rev} is not a registry commit" if rev is not None else "run `gitreg init`"
         problems.append(Problem(layout.CONFIG, f"missing: {why}"))
     problems += _check_references(parsed, broken)
+    if rev is None:  # tags are checked against the tip's manifests and history
+        problems += _check_tags(reg)
     versions = [(p, f) for p, f in parsed.items() if isinstance(f, ArtifactVersionFile)]
     checked = 0
     single: list[str] = []
@@ -140,6 +142,24 @@ def validate(
                 if progress:
                     progress(1)
     return Report(snap.commit, files, len(versions), checked, problems, sorted(set(single)))
+
+
+def _check_tags(reg: Registry) -> list[Problem]:
+    """Every gitreg tag matches a model version or a stage change, and every version has
+    its tag (`services/tags.py`)."""
+    from gitreg.services import tags
+
+    out = []
+    try:
+        found = tags.check(reg)
+    except GitregError as e:  # a damaged history: the other checks say where
+        return [Problem("refs/tags/", f"tags not checked: {e}")]
+    for p in found:
+        if p.missing:  # a write stopped between its commit and its tags: not wrong
+            continue
+        hint = "; run `gitreg tags --rebuild`" if p.fixable else ""
+        out.append(Problem(f"refs/tags/{p.tag}", p.message + hint))
+    return out
 
 
 def _strip_hint(message: str, e: ManifestError) -> str:

@@ -158,8 +158,18 @@ def test_clones_writing_at_once_end_with_the_union(
         )
     stages = [mv.stage for mv in reader.list_model_versions("churn")]
     assert stages.count("production") == 1 and stages.count("archived") == n - 1
-    report = reader.validate(remote=True)
+    report = reader.validate(remote=True)  # also: every gitreg tag matches the manifests
     assert report.ok, report.problems
+    # the remote holds one version tag per model version and one production assign tag
+    # whose holder is the production version, as the registry says
+    remote_tags = [
+        line.split("\t")[1].removeprefix("refs/tags/")
+        for line in git(clones[0], "ls-remote", served, "refs/tags/*").splitlines()
+        if not line.endswith("^{}")
+    ]
+    assert len([t for t in remote_tags if t.startswith("churn@v")]) == len(mvs)
+    assert sorted(t.name for t in reader.list_tags()) == sorted(remote_tags)
+    assert [t for t in remote_tags if t.startswith("churn#production#")]
 
 
 def test_the_same_explicit_version_on_two_clones_stops_the_second_push(
@@ -243,6 +253,8 @@ def test_merge_a_proposal_after_the_branch_moved(repo: Path) -> None:
     m_mv = main.create_model_version("m")
     main.link_artifact_to_model(m_art.id, Model("m", m_mv.name))
     main.set_model_version_stage("m", m_mv.name, "staging")
+    # a proposal's versions are not registered for GTO until it is merged
+    assert sorted(t.name for t in main.list_tags()) == ["m#staging#1", "m@v0.0.1", "m@v0.0.2"]
 
     result = main.merge("proposals/x")
     assert [str(r) for r in result.renames] == [
@@ -259,6 +271,11 @@ def test_merge_a_proposal_after_the_branch_moved(repo: Path) -> None:
     assert merged.load_artifact_version(merged.get_artifact_version(link.artifact_id)) == "proposed"
     stages = {v.name: v.stage for v in merged.list_model_versions("m")}
     assert stages == {"1": None, "2": "archived", "3": "staging"}  # the later change wins
+    tags = {t.name: t for t in merged.list_tags()}
+    assert "m@v0.0.3" in tags  # the merged version is tagged, its staging move too
+    assigns = [t for t in tags.values() if t.stage == "staging" and t.assign]
+    newest = max(assigns, key=lambda t: int(t.name.rpartition("#")[2]))
+    assert newest.commit == tags["m@v0.0.3"].commit  # GTO reads: version 3 is in staging
 
 
 def test_plain_git_merge_of_a_proposal_only_it_changed(repo: Path, tmp_path: Path) -> None:

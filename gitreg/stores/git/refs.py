@@ -86,11 +86,19 @@ def resolve(common_dir: str, ref: str) -> tuple[str, str | None]:
 
 
 def update(
-    common_dir: str, ref: str, old: str | None, new: str, ident: bytes, message: str, fsync: bool
+    common_dir: str,
+    ref: str,
+    old: str | None,
+    new: str,
+    ident: bytes,
+    message: str,
+    fsync: bool,
+    reflog: bool = True,
 ) -> None:
     """Point `ref` (or the ref it points at) at `new` if it holds `old` (None: it must not
-    exist), with a reflog entry as git writes it. RefMovedError if it holds something else;
-    RefLockedError if its lock stays held for LOCK_TIMEOUT."""
+    exist), with a reflog entry as git writes it (unless `reflog` is False: git keeps none
+    for tags). RefMovedError if it holds something else; RefLockedError if its lock stays
+    held for LOCK_TIMEOUT."""
     name = chain(common_dir, ref)[0][-1]
     path = os.path.join(common_dir, name)
     lock = path + ".lock"
@@ -100,6 +108,8 @@ def update(
         f"{old or '0' * 40} {new} ".encode()
         + ident
         + (f"\t{subject}\n".encode() if subject else b"\n")
+        if reflog
+        else b""
     )
     while True:
         with _mutex:
@@ -124,20 +134,8 @@ def _write(
         if current != (name, old):
             raise RefMovedError(f"{name} is at {current[1]}, expected {old}")
         faults.point("locked")
-        log_path = os.path.join(common_dir, "logs", name)
-        created = not os.path.exists(log_path)
-        try:
-            f = open(log_path, "ab")
-        except FileNotFoundError:
-            make_dirs(os.path.dirname(log_path))
-            f = open(log_path, "ab")
-        if created:
-            share_file(log_path)  # other members of a shared repository append to it
-        with f:
-            f.write(entry)
-            if fsync:
-                f.flush()
-                os.fsync(f.fileno())
+        if entry:
+            _append_reflog(common_dir, name, entry, fsync)
         value = new.encode() + b"\n"
         os.pwrite(fd, value, 0)
         os.ftruncate(fd, len(value))  # the owner line may have been longer
@@ -151,6 +149,23 @@ def _write(
             os.close(fd)
         remove_quietly(path + ".lock")  # still ours: nobody breaks a live process's lock
         raise
+
+
+def _append_reflog(common_dir: str, name: str, entry: bytes, fsync: bool) -> None:
+    log_path = os.path.join(common_dir, "logs", name)
+    created = not os.path.exists(log_path)
+    try:
+        f = open(log_path, "ab")
+    except FileNotFoundError:
+        make_dirs(os.path.dirname(log_path))
+        f = open(log_path, "ab")
+    if created:
+        share_file(log_path)  # other members of a shared repository append to it
+    with f:
+        f.write(entry)
+        if fsync:
+            f.flush()
+            os.fsync(f.fileno())
 
 
 def _take(path: str) -> int | None:

@@ -17,6 +17,7 @@ from gitreg.errors import (
     BranchCheckedOutError,
     DamagedRepositoryError,
     GitCommandError,
+    GitregError,
     NotAGitRepositoryError,
     RegistryConflictError,
     RevisionNotFoundError,
@@ -27,6 +28,7 @@ from gitreg.stores.files import remove_quietly, share_below
 from gitreg.stores.git import refs
 from gitreg.stores.git.objects import BLOB_MODE, TREE_MODE, ObjectStore, Tree
 from gitreg.stores.git.refs import RefMovedError
+from gitreg.stores.git.tags import NewTag, tag_object, write_refs
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,6 +62,8 @@ class Delete:
 
 
 Op = Put | Delete
+# Tags a commit adds, built (in its pack) from its snapshot, sha and tree: see `transact`.
+Extra = Callable[["Snapshot", str, str], list[NewTag]]
 
 
 def discover(start: str | os.PathLike[str] | None = None) -> tuple[str | None, str, str]:
@@ -245,7 +249,10 @@ class GitStore:
                 "a SHA-256 repository, which gitreg does not support yet: "
                 "use a SHA-1 repository (git's default)",
             )
-        self.branch = branch or self.config().get("gitreg.branch") or "gitreg"
+        main = self.config().get("gitreg.branch") or "gitreg"
+        self.branch = branch or main
+        # the registry branch proper, not a proposal: only its versions are tagged
+        self.is_main = self.branch == main
         self.ref = f"refs/heads/{self.branch}"
         self._author: bytes | None = None
         cfg = self.config()
@@ -291,7 +298,8 @@ class GitStore:
             raise GitCommandError(list(args), proc.stderr.decode(errors="replace"))
         return proc.stdout.decode()
 
-    def author(self) -> bytes:
+    def author(self, at: int | None = None) -> bytes:
+        """`Name <email> TIME TZ` of this repository's user, now or at `at` (seconds)."""
         if self._author is None:
             cfg = self.config()
             name = cfg.get("user.name") or "gitreg"
@@ -300,7 +308,8 @@ class GitStore:
         off = time.localtime().tm_gmtoff // 60
         sign = "+" if off >= 0 else "-"
         tz = f"{sign}{abs(off) // 60:02d}{abs(off) % 60:02d}"
-        return self._author + f" {int(time.time())} {tz}".encode()
+        when = int(time.time()) if at is None else at
+        return self._author + f" {when} {tz}".encode()
 
     # -- reading ---------------------------------------------------------------
     def head(self) -> str | None:
@@ -309,6 +318,21 @@ class GitStore:
     def read_head(self) -> str | None:
         """The tip reads start from: the branch, else (a fresh clone) its remote-tracking tip."""
         return self.head() or self.tracking_head()
+
+    def user_head(self) -> str:
+        """What the user's HEAD is now (`ref sha`), read without a subprocess."""
+        try:
+            with open(os.path.join(self.git_dir, "HEAD"), "rb") as f:
+                head = f.read().strip()
+        except OSError:
+            return ""
+        if not head.startswith(b"ref: "):
+            return head.decode(errors="replace")
+        try:
+            name, sha = refs.resolve(self.common_dir, head[5:].decode(errors="replace"))
+        except GitregError:
+            return ""
+        return f"{name} {sha}"
 
     def resolve(self, rev: str) -> str:
         out = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).strip()
@@ -356,8 +380,26 @@ class GitStore:
             changes[name] = None if new is None else (TREE_MODE, new)
         return self.objects.write_tree_changed(tree, changes)
 
-    def commit(self, ops: list[Op], message: str, parent: str | None) -> str:
-        """Apply `ops` on top of `parent` as one commit; raises RefMovedError if the branch moved."""
+    def write_tag(self, name: str, target: str, at: int, message: str) -> str:
+        """An annotated tag object of commit `target`, tagged at `at`; inside a batch."""
+        return self.objects.write(b"tag", tag_object(name, target, self.author(at), message))
+
+    def side_commit(self, parent: str, ops: list[Op], message: str) -> str:
+        """A commit off the branch: `parent` with `ops` applied (for a tag); inside a batch."""
+        tree = self.build_tree(self.objects.commit_tree(parent), ops)
+        return self.objects.write_commit(tree, [parent], self.author(), message)
+
+    def commit(
+        self,
+        ops: list[Op],
+        message: str,
+        parent: str | None,
+        extra: Callable[[str, str], list[NewTag]] | None = None,
+    ) -> str:
+        """Apply `ops` on top of `parent` as one commit; raises RefMovedError if the branch moved.
+
+        `extra(sha, tree)` may add tag objects (and side commits) to the same pack; their
+        refs are written once the branch points at the commit."""
         where = checked_out(self.common_dir, self.ref, self._bare)
         if where is not None:
             raise BranchCheckedOutError(self.branch, where)
@@ -367,6 +409,7 @@ class GitStore:
         try:
             tree = self.build_tree(base_tree, ops)
             sha = self.objects.write_commit(tree, [parent] if parent else [], ident, message)
+            new_tags = extra(sha, tree) if extra is not None else []
             fsync = ("pack" in self._fsync, "pack-metadata" in self._fsync)
             keep = self.objects.flush_batch(refs.owner_line(), fsync)
             faults.point("packed")
@@ -383,6 +426,8 @@ class GitStore:
             refs.update(
                 self.common_dir, self.ref, parent, sha, ident, message, "reference" in self._fsync
             )
+            if new_tags:  # before the .keep goes: only these refs reach the tag objects
+                write_refs(self, new_tags, "reference" in self._fsync)
         except OSError as e:
             raise StorageError(
                 "update", self.ref, str(e.strerror or e), "the registry is unchanged"
@@ -434,11 +479,16 @@ class GitStore:
             self._rolling.release()
 
     def transact(
-        self, build: Callable[[Snapshot], tuple[list[Op], str, T]], attempts: int = 200
+        self,
+        build: Callable[[Snapshot], tuple[list[Op], str, T]],
+        attempts: int = 200,
+        extra: Extra | None = None,
     ) -> tuple[T, str | None]:
         """Run `build` on the current branch tip and commit its ops; redo it if the tip moved.
 
         `build` returns (ops, message, result); no ops means nothing is committed.
+        `extra(snapshot, sha, tree)`, called after `build` with the commit it made, returns
+        the tags to write with it (see `commit`).
         """
         delay = 0.001
         self.start_from_tracking()
@@ -447,8 +497,9 @@ class GitStore:
             ops, message, result = build(snap)
             if not ops:
                 return result, snap.commit
+            after = None if extra is None else _bind(extra, snap)
             try:
-                return result, self.commit(ops, message, snap.commit)
+                return result, self.commit(ops, message, snap.commit, after)
             except RefMovedError:
                 time.sleep(delay * random.random())
                 delay = min(delay * 1.5, 0.05)
@@ -587,3 +638,7 @@ class CommitWriter:
     def snapshot(self, commit: str) -> Snapshot:
         """A commit written here (or any other), readable before it is flushed."""
         return Snapshot(self.store.objects, commit, self.store.objects.commit_tree(commit))
+
+
+def _bind(extra: Extra, snap: Snapshot) -> Callable[[str, str], list[NewTag]]:
+    return lambda sha, tree: extra(snap, sha, tree)

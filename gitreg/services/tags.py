@@ -1,0 +1,697 @@
+"""Model versions and stages as git tags in GTO's grammar (DESIGN.md, "Git tags").
+
+Tags are projections: the manifests and the registry branch's history are the truth.
+
+- A version is `NAME@vX.Y.Z`: its own name when it is SemVer (with or without a leading
+  `v`), else `v0.0.<number>`. If another, older version already holds that tag name, the
+  later one gets no tag (a warning; `gitreg validate` reports it).
+- The tag points at the commit that created the version; once the version gets its first
+  model-kind link, it is re-pointed at that commit, or at a *side commit* (that commit with
+  `dvc.yaml` mapping NAME to the version's model artifact) when the branch's `dvc.yaml`
+  maps NAME elsewhere (a production version exists), so that
+  `dvc artifacts get REPO NAME --rev vX.Y.Z` finds the version's artifact.
+- A stage change writes `NAME#STAGE#N` (assign) and `NAME#STAGE!#N` (a version leaving a
+  stage), pointing at the commit of the version's tag; N grows per model; tagger times
+  grow by at least one second per model (GTO orders by them); unassigns come first.
+
+Public API (for push/pull and other callers): `gto_name`, `dvc_name_of`, `gto_version`,
+`parse_tag`, `owned` (the tags gitreg owns), `wanted` (the tags the registry calls for),
+`check` (what differs), `rebuild` (make the tags what `wanted` says), `forget` (drop this
+process's tag cache, e.g. after tags were fetched or pushed).
+
+gitreg owns a tag whose name parses in GTO's grammar and whose NAME is a model's GTO name
+at the branch tip, or whose message starts with `gitreg:` (one it wrote). Nothing else
+(a user's `v1.0`, GTO tags of artifacts that are not registry models) is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from gitreg.enums import LinkKind
+from gitreg.errors import ManifestError
+from gitreg.manifest import layout
+from gitreg.manifest.schema import LinkFile, ModelEntity, ModelVersionFile
+from gitreg.manifest.yaml_io import loads
+from gitreg.stores.files import remove_quietly
+from gitreg.stores.git import Op, Snapshot
+from gitreg.stores.git.refs import owner_line
+from gitreg.stores.git.tags import NewTag, TagRef, delete_refs, list_tags, write_refs
+
+if TYPE_CHECKING:
+    from gitreg.services.registry import Registry
+
+log = logging.getLogger(__name__)
+
+_PRE = r"(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
+SEMVER = re.compile(rf"v?((?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-{_PRE}(?:\.{_PRE})*)?)")
+_NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?"
+_TAG = re.compile(
+    rf"(?P<name>{_NAME})(?:@(?P<version>v[0-9A-Za-z.-]+)(?P<dereg>!)?"
+    rf"|#(?P<stage>[a-zA-Z0-9](?:[a-zA-Z0-9_-]*[a-zA-Z0-9])?)(?P<unassign>!)?#(?P<n>\d+))"
+)
+REGISTER = "gitreg: register"  # the subject of a version tag starts so
+STAGE = "gitreg: stage"
+AT_ARTIFACT = " at model artifact "  # in a version tag's subject: tied to its model artifact
+
+
+# -- names ------------------------------------------------------------------------------------
+def gto_name(model: str) -> str:
+    """A model name as GTO and DVC accept it: lowercase, runs of other characters than
+    [a-z0-9] as one '-', stripped ('model' if nothing is left)."""
+    out = re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")
+    return out or "model"
+
+
+def dvc_name_of(e: ModelEntity) -> str:
+    """The model's name in `dvc.yaml` and its tags: fixed at creation; mapped for older
+    manifests that do not record it."""
+    return e.dvc_name or gto_name(e.name)
+
+
+def new_dvc_name(taken: set[str], model: str) -> str:
+    """The GTO name for a new model: its mapping, with `-2`, `-3`, ... if another model has it."""
+    base = gto_name(model)
+    name, i = base, 2
+    while name in taken:
+        name, i = f"{base}-{i}", i + 1
+    return name
+
+
+def gto_version(version: str, number: int) -> str:
+    """`vX.Y.Z` for a SemVer version name, else `v0.0.<number>`."""
+    m = SEMVER.fullmatch(version)
+    return f"v{m[1]}" if m else f"v0.0.{number}"
+
+
+def version_tag(gto: str, version: str, number: int) -> str:
+    return f"{gto}@{gto_version(version, number)}"
+
+
+def stage_tag(gto: str, stage: str, assign: bool, n: int) -> str:
+    return f"{gto}#{stage}{'' if assign else '!'}#{n}"
+
+
+def parse_tag(name: str) -> tuple[str, str | None, str | None, bool, int] | None:
+    """(GTO name, version, stage, assign, N) of a tag in GTO's grammar, else None."""
+    m = _TAG.fullmatch(name)
+    if m is None:
+        return None
+    if m["version"]:
+        return m["name"], m["version"], None, not m["dereg"], 0
+    return m["name"], None, m["stage"], not m["unassign"], int(m["n"])
+
+
+def stage_events(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, str, bool]]:
+    """(version, stage, assign) of a change of a model's stages, in the order their tags
+    are written: every unassign first (dvc takes the newest tag of a stage)."""
+    out = [(v, s, False) for v, s in sorted(old.items()) if new.get(v) != s]
+    return out + [(v, s, True) for v, s in sorted(new.items()) if old.get(v) != s]
+
+
+def claimant(snap: Snapshot, model: str, tag_version: str, version: str) -> str | None:
+    """Another existing version of `model` whose tag would be `tag_version` (tree lookups)."""
+    bare = tag_version[1:]
+    for name in (bare, tag_version):
+        if name != version and snap.exists(layout.model_version(model, name)):
+            return name
+    # a SemVer `0.0.N` against auto-number N (numbers are unique: only for SemVer names)
+    m = re.fullmatch(r"0\.0\.(\d+)", bare) if SEMVER.fullmatch(version) else None
+    if m:
+        shard = f"{layout.model_numbers_dir(model)}/{layout.shard(m[1])}"
+        for entry in snap.listdir(shard):
+            number, _, name = entry.partition("@")
+            if number == m[1] and name != version and SEMVER.fullmatch(name) is None:
+                return name
+    return None
+
+
+# -- this process's view of a model's tags ------------------------------------------------------
+@dataclass
+class ModelTags:
+    tags: dict[str, TagRef]
+    last_time: int = 0
+    last_n: int = 0
+
+    def add(self, ref: TagRef) -> None:
+        self.tags[ref.name] = ref
+        self.last_time = max(self.last_time, ref.time or 0)
+        parsed = parse_tag(ref.name)
+        if parsed is not None:
+            self.last_n = max(self.last_n, parsed[4])
+
+    def next_time(self) -> int:
+        self.last_time = max(int(time.time()), self.last_time + 1)
+        return self.last_time
+
+    def version_ref(self, tag: str) -> TagRef | None:
+        return self.tags.get(tag)
+
+
+def model_tags(reg: Registry, gto: str) -> ModelTags:
+    """The model's tags: one `git for-each-ref` per model and process, then kept up to date
+    by the writes of this process."""
+    cached = reg.tag_cache.get(gto)
+    if cached is None:
+        cached = ModelTags({})
+        for ref in list_tags(reg.git, [f"{gto}@*", f"{gto}#*"]):
+            cached.add(ref)
+        reg.tag_cache[gto] = cached
+    assert isinstance(cached, ModelTags)
+    return cached
+
+
+def forget(reg: Registry, gto: str | None = None) -> None:
+    """Drop the cached tags of one model (all if None): they are read again when needed."""
+    if gto is None:
+        reg.tag_cache.clear()
+    else:
+        reg.tag_cache.pop(gto, None)
+
+
+def remember(reg: Registry, made: list[NewTag]) -> None:
+    """Record the tags a write made; a model with one that was not written is read again."""
+    for tag in made:
+        parsed = parse_tag(tag.name)
+        gto = parsed[0] if parsed else tag.name
+        cached = reg.tag_cache.get(gto)
+        if cached is None:
+            continue
+        if not tag.written:
+            forget(reg, gto)
+            continue
+        cached.add(TagRef(tag.name, tag.sha, "tag", tag.target, "commit", tag.time, tag.subject))
+
+
+def _new(reg: Registry, name: str, target: str, at: int, subject: str, old: str | None) -> NewTag:
+    return NewTag(name, reg.git.write_tag(name, target, at, subject), target, at, subject, old)
+
+
+# -- tags a write adds (called inside its commit's batch) --------------------------------------
+def version_created(
+    reg: Registry, snap: Snapshot, e: ModelEntity, mv: ModelVersionFile, commit: str
+) -> list[NewTag]:
+    """The tag of a version created by `commit` (`snap`: the tip it was built on)."""
+    if not reg.git.is_main:
+        return []  # a proposal's versions are tagged once it is merged
+    gto = dvc_name_of(e)
+    tv = gto_version(mv.name, mv.number)
+    other = claimant(snap, e.name, tv, mv.name)
+    if other is not None:
+        log.warning(
+            "%s@%s gets no git tag: %s@%s belongs to version %r", e.name, mv.name, gto, tv, other
+        )
+        return []
+    cache = model_tags(reg, gto)
+    name = f"{gto}@{tv}"
+    current = cache.tags.get(name)
+    subject = f"{REGISTER} {e.name}@{mv.name}"
+    return [_new(reg, name, commit, cache.next_time(), subject, current.sha if current else None)]
+
+
+def dvc_maps(raw: bytes | None, gto: str, path: str) -> bool:
+    """Whether a `dvc.yaml` maps `gto` to `path`."""
+    doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
+    entry = (doc.get("artifacts") or {}).get(gto)
+    return isinstance(entry, dict) and entry.get("path") == path
+
+
+def model_linked(
+    reg: Registry,
+    e: ModelEntity,
+    version: str,
+    number: int,
+    artifact_path: str,
+    dvc_yaml: bytes | None,
+    commit: str,
+) -> list[NewTag]:
+    """Re-point a version's tag at `commit`, which gave it its first model-kind link
+    (`dvc_yaml`: that commit's `dvc.yaml`), with its stage tags; nothing if it is already
+    tied to a model artifact or has no tag."""
+    if not reg.git.is_main:
+        return []
+    gto = dvc_name_of(e)
+    cache = model_tags(reg, gto)
+    name = version_tag(gto, version, number)
+    current = cache.tags.get(name)
+    if current is None or AT_ARTIFACT in current.subject or current.commit is None:
+        return []
+    target = commit
+    if not dvc_maps(dvc_yaml, gto, artifact_path):
+        from gitreg.services.links import dvc_yaml_with
+
+        ops: list[Op] = [dvc_yaml_with(dvc_yaml, gto, e.name, artifact_path)]
+        target = reg.git.side_commit(commit, ops, f"gitreg: {e.name}@{version} for its tag")
+    subject = f"{REGISTER} {e.name}@{version}{AT_ARTIFACT}{artifact_path}"
+    out = [_new(reg, name, target, current.time or cache.next_time(), subject, current.sha)]
+    for ref in list(cache.tags.values()):
+        parsed = parse_tag(ref.name)
+        if parsed and parsed[2] and ref.commit == current.commit:
+            out.append(_new(reg, ref.name, target, ref.time or 0, ref.subject, ref.sha))
+    return out
+
+
+def stages_changed(
+    reg: Registry, e: ModelEntity, old: dict[str, str], new: dict[str, str], numbers: dict[str, int]
+) -> list[NewTag]:
+    """Stage tags for a change of a model's stages (`numbers`: version -> number)."""
+    if not reg.git.is_main:
+        return []
+    gto = dvc_name_of(e)
+    cache = model_tags(reg, gto)
+    out: list[NewTag] = []
+    n = cache.last_n
+    for version, stage, assign in stage_events(old, new):
+        ref = cache.tags.get(version_tag(gto, version, numbers[version]))
+        if ref is None or ref.commit is None:
+            log.warning("%s@%s has no git tag: no stage tag for it", e.name, version)
+            continue
+        n += 1
+        verb = "" if assign else "un"
+        subject = f"{STAGE} {e.name}@{version} {verb}assigned {stage}"
+        out.append(_new(reg, stage_tag(gto, stage, assign, n), ref.commit, cache.next_time(), subject, None))  # fmt: skip
+    return out
+
+
+def version_deleted(reg: Registry, e: ModelEntity, version: str, number: int) -> None:
+    """Delete the tags of a deleted version (its version and stage tags)."""
+    if not reg.git.is_main:
+        return
+    gto = dvc_name_of(e)
+    cache = model_tags(reg, gto)
+    ref = cache.tags.get(version_tag(gto, version, number))
+    if ref is None:
+        return
+    doomed = {ref.name: ref.sha}
+    for other in cache.tags.values():
+        parsed = parse_tag(other.name)
+        if parsed and parsed[2] and other.commit == ref.commit:
+            doomed[other.name] = other.sha
+    delete_refs(reg.git, doomed)
+    forget(reg, gto)
+
+
+def model_deleted(reg: Registry, e: ModelEntity) -> None:
+    if not reg.git.is_main:
+        return
+    gto = dvc_name_of(e)
+    delete_refs(reg.git, {r.name: r.sha for r in model_tags(reg, gto).tags.values()})
+    forget(reg, gto)
+
+
+# -- what the registry calls for ------------------------------------------------------------------
+@dataclass
+class WantedVersion:
+    model: str
+    version: str
+    number: int
+    tag: str | None  # None: another version holds its tag name
+    commit: str  # the registry commit the tag is tied to
+    order: int
+    time: int  # that commit's time
+    artifact: str | None = None  # its model artifact's data path, once linked
+    holder: str | None = None  # the version holding its tag name
+    created_in: str = ""  # the commit that created it
+
+
+@dataclass
+class WantedStage:
+    model: str
+    version: str
+    stage: str
+    assign: bool
+    order: int
+    time: int
+
+
+@dataclass
+class Wanted:
+    """The tags the manifests and history call for, per model (by GTO name)."""
+
+    gto: dict[str, str] = field(default_factory=dict)  # model -> GTO name
+    versions: dict[str, dict[str, WantedVersion]] = field(default_factory=dict)
+    stages: dict[str, list[WantedStage]] = field(default_factory=dict)
+
+
+_MODEL = re.compile(r"models/([^/]+)/model\.yaml")
+_VERSION = re.compile(r"models/([^/]+)/versions/[^/]+/[^/]+/([^/]+)/version\.yaml")
+_LINK = re.compile(r"models/([^/]+)/versions/[^/]+/[^/]+/([^/]+)/links/.+\.yaml")
+
+
+def wanted(reg: Registry) -> Wanted:
+    """The tags the registry branch calls for, from its manifests and history (one
+    `git log` of `models/`)."""
+    from gitreg.services import models
+
+    tip = reg.git.snapshot()
+    out = Wanted()
+    if tip.commit is None:
+        return out
+    log_out = reg.git.git(
+        "log", "--reverse", "--topo-order", "--no-renames", "--raw", "--format=%x01%H %ct",
+        tip.commit, "--", layout.MODELS,
+    )  # fmt: skip
+    versions: dict[str, dict[str, WantedVersion]] = {}
+    stages: dict[str, list[WantedStage]] = {}
+    order = 0
+
+    def load(cls: type, path: str, sha: str) -> object | None:
+        try:
+            return reg.load_sha(tip, cls, path, sha)
+        except ManifestError as e:
+            log.warning("tags: skipping %s", e)
+            return None
+
+    for record in log_out.split("\x01")[1:]:
+        lines = record.strip("\n").split("\n")
+        commit, _, when = lines[0].partition(" ")
+        ct = int(when) if when.isdigit() else 0
+        changes = []
+        for line in lines[1:]:
+            meta, _, path = line.partition("\t")
+            parts = meta.split()
+            if len(parts) == 5:
+                changes.append((parts[4][0], parts[2], parts[3], path))
+        stage_changes = []
+        for status, old, new, path in changes:  # a model made or removed: start again
+            m = _MODEL.fullmatch(path)
+            if m and status in "AD":
+                versions.pop(m[1], None)
+                stages.pop(m[1], None)
+            if m and status in "AM":
+                stage_changes.append((m[1], old if status == "M" else None, new))
+        for status, _old, new, path in changes:
+            m = _VERSION.fullmatch(path)
+            if m is None:
+                continue
+            model, version = m[1], m[2]
+            held = versions.setdefault(model, {})
+            if status == "D":
+                held.pop(version, None)
+                stages[model] = [s for s in stages.get(model, []) if s.version != version]
+                continue
+            if status != "A":  # a version's description or tags rewritten
+                continue
+            f = load(ModelVersionFile, path, new)
+            if not isinstance(f, ModelVersionFile):
+                continue
+            order += 1
+            tag = gto_version(f.name, f.number)
+            holder = next((w.version for w in held.values() if w.tag == tag), None)
+            held[version] = WantedVersion(
+                model, version, f.number, None if holder else tag, commit, order, ct, None, holder,
+                commit,
+            )  # fmt: skip
+        for status, _old, new, path in changes:
+            m = _LINK.fullmatch(path)
+            w = versions.get(m[1], {}).get(m[2]) if m and status == "A" else None
+            if w is None or w.artifact is not None:
+                continue
+            lf = load(LinkFile, path, new)
+            if isinstance(lf, LinkFile) and lf.kind is LinkKind.MODEL:
+                w.commit = commit
+                w.artifact = layout.artifact_version(lf.artifact, lf.version).removesuffix(".dvc")
+        for model, old_sha, new_sha in stage_changes:
+            old_e = load(ModelEntity, layout.model_entity(model), old_sha) if old_sha else None
+            new_e = load(ModelEntity, layout.model_entity(model), new_sha)
+            if not isinstance(new_e, ModelEntity):
+                continue
+            before = old_e.stages if isinstance(old_e, ModelEntity) else {}
+            held = versions.get(model, {})
+            for version, stage, assign in stage_events(before, new_e.stages):
+                w = held.get(version)
+                if w is None or w.tag is None:
+                    continue
+                order += 1
+                stages.setdefault(model, []).append(
+                    WantedStage(model, version, stage, assign, order, ct)
+                )
+    for e in models.list_all(reg, tip):
+        out.gto[e.name] = dvc_name_of(e)
+        out.versions[e.name] = versions.get(e.name, {})
+        out.stages[e.name] = stages.get(e.name, [])
+    return out
+
+
+# -- checking and rebuilding ------------------------------------------------------------------------
+def owned(reg: Registry, gto_names: set[str] | None = None) -> list[TagRef]:
+    """The tags gitreg owns (see the module docstring), in one `git for-each-ref`."""
+    if gto_names is None:
+        from gitreg.services import models
+
+        gto_names = {dvc_name_of(e) for e in models.list_all(reg)}
+    out = []
+    for ref in list_tags(reg.git):
+        parsed = parse_tag(ref.name)
+        if parsed and (parsed[0] in gto_names or ref.subject.startswith("gitreg:")):
+            out.append(ref)
+    return out
+
+
+@dataclass(frozen=True)
+class TagProblem:
+    tag: str
+    message: str
+    fixable: bool = True  # by `gitreg tags --rebuild`
+    # only missing (the newest tags of a write that stopped after its commit, as a crash
+    # or a lost race can leave): `validate` does not count it, `rebuild` writes it
+    missing: bool = False
+
+
+@dataclass
+class _Plan:
+    problems: list[TagProblem]
+    delete: dict[str, str]  # name -> sha
+    versions: list[tuple[WantedVersion, str, TagRef | None]]  # to (re)write: (w, gto, old)
+    stages: dict[str, list[WantedStage]]  # models whose stage tags are (re)written
+    # model -> (stage tags kept before the written ones, the newest kept tagger time)
+    stage_start: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def _target_ok(reg: Registry, w: WantedVersion, gto: str, ref: TagRef) -> bool:
+    commit = ref.commit
+    if commit is None:
+        return False
+    if w.artifact is None or dvc_maps(_dvc_yaml_at(reg, w.commit), gto, w.artifact):
+        return commit == w.commit
+    if commit == w.commit:
+        return False
+    try:
+        _, parents, _, _ = reg.git.objects.commit_info(commit)
+    except Exception:
+        return False
+    return parents[:1] == [w.commit] and dvc_maps(_dvc_yaml_at(reg, commit), gto, w.artifact)
+
+
+def _dvc_yaml_at(reg: Registry, commit: str) -> bytes | None:
+    objects = reg.git.objects
+    return Snapshot(objects, commit, objects.commit_tree(commit)).read(layout.DVC_YAML)
+
+
+def _plan(reg: Registry, want: Wanted) -> _Plan:
+    plan = _Plan([], {}, [], {})
+    have = {r.name: r for r in owned(reg, set(want.gto.values()))}
+    expected: set[str] = set()
+    for model, gto in want.gto.items():
+        commits: dict[str, str] = {}  # tag commit -> version
+        for w in want.versions[model].values():
+            if w.tag is None:
+                plan.problems.append(
+                    TagProblem(
+                        f"{gto}@{gto_version(w.version, w.number)}",
+                        f"version {model}@{w.version} has no tag: its tag name belongs to "
+                        f"version {w.holder!r}; rename one of them to tag both",
+                        fixable=False,
+                    )
+                )
+                continue
+            name = f"{gto}@{w.tag}"
+            expected.add(name)
+            ref = have.get(name)
+            if ref is None:
+                plan.problems.append(TagProblem(name, f"missing for {model}@{w.version}", missing=True))  # fmt: skip
+                plan.versions.append((w, gto, None))
+            elif not _target_ok(reg, w, gto, ref):
+                where = ref.commit or f"a {ref.target_kind or ref.kind} (not a commit)"
+                stale = ref.commit == w.created_in  # not yet re-pointed at its model artifact
+                plan.problems.append(TagProblem(name, f"points at {where}, not {model}@{w.version}'s commit", missing=stale))  # fmt: skip
+                plan.versions.append((w, gto, ref))
+            else:
+                commits[ref.commit or ""] = w.version
+        actual = sorted(
+            (r for n, r in have.items() if (p := parse_tag(n)) and p[0] == gto and p[2]),
+            key=lambda r: (r.time or 0, parse_tag(r.name)[4]),  # type: ignore[index]
+        )
+        seq = [
+            (commits.get(r.commit or ""), p[2], p[3])
+            for r in actual
+            if (p := parse_tag(r.name)) is not None
+        ]
+        want_seq = [(s.version, s.stage, s.assign) for s in want.stages[model]]
+        times = [r.time or 0 for r in actual]
+        in_order = all(a < b for a, b in pairwise(times))
+        rewrite = any(w.version in {s.version for s in want.stages[model]} for w, g, _ in plan.versions if g == gto)  # fmt: skip
+        short = in_order and seq == want_seq[: len(seq)]  # only the last ones missing
+        if (
+            short
+            and not rewrite
+            and len(seq) < len(want_seq)
+            and all(r.kind == "tag" for r in actual)
+        ):
+            # new events after the published ones (a crash, or commits replayed on another
+            # clone's): add their tags, keep the others, so pushed tags never change
+            plan.problems.append(TagProblem(f"{gto}#...", f"the newest stage tags of {model} are missing", missing=True))  # fmt: skip
+            plan.stage_start[model] = (len(seq), max(times, default=0))
+            plan.stages[model] = want.stages[model][len(seq) :]
+            expected.update(r.name for r in actual)
+        elif seq != want_seq or not in_order or rewrite or any(r.kind != "tag" for r in actual):
+            if seq != want_seq or not in_order:
+                plan.problems.append(TagProblem(f"{gto}#...", f"stage tags of {model} do not match its stage history", missing=short))  # fmt: skip
+            plan.stages[model] = want.stages[model]
+            plan.delete.update({r.name: r.sha for r in actual})
+        else:
+            expected.update(r.name for r in actual)
+    for name, ref in have.items():
+        if name not in expected and name not in plan.delete:
+            p = parse_tag(name)
+            if p and p[2] and any(g == p[0] for g in want.gto.values()):
+                continue  # a stage tag of a model being rewritten is in plan.delete already
+            plan.problems.append(TagProblem(name, "no model version or stage change has this tag"))  # fmt: skip
+            plan.delete[name] = ref.sha
+    return plan
+
+
+def check(reg: Registry) -> list[TagProblem]:
+    """How gitreg's tags differ from what the registry calls for (a proposal branch has
+    none of its own)."""
+    if not reg.git.is_main:
+        return []
+    return _plan(reg, wanted(reg)).problems
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    created: list[str]
+    deleted: list[str]
+    problems: list[TagProblem]  # what the rebuild cannot fix (tag names two versions share)
+
+
+def rebuild(reg: Registry) -> RebuildResult:
+    """Make gitreg's tags what the manifests and history call for: missing ones created,
+    wrong ones re-pointed (rewritten), stray ones deleted; tags gitreg does not own stay.
+    Only the registry branch proper has tags: on a proposal branch this does nothing."""
+    if not reg.git.is_main:
+        return RebuildResult([], [], [])
+    want = wanted(reg)
+    plan = _plan(reg, want)
+    forget(reg)
+    if not plan.versions and not plan.stages and not plan.delete:
+        return RebuildResult([], [], [p for p in plan.problems if not p.fixable])
+    used: dict[str, set[int]] = {}
+    for ref in owned(reg, set(want.gto.values())):
+        p = parse_tag(ref.name)
+        if p and ref.name not in plan.delete and ref.time:
+            used.setdefault(p[0], set()).add(ref.time)
+
+    def free(gto: str, t: int) -> int:
+        taken = used.setdefault(gto, set())
+        while t in taken:
+            t += 1
+        taken.add(t)
+        return t
+
+    made: list[NewTag] = []
+    keep: str | None = None
+    reg.git.objects.begin_batch()
+    try:
+        targets: dict[tuple[str, str], str] = {}
+        fixing = {(w.model, w.version): (gto, old) for w, gto, old in plan.versions}
+        have = {r.name: r for r in owned(reg, set(want.gto.values()))}
+        for model, gto in want.gto.items():
+            for w in want.versions[model].values():
+                if w.tag is None:
+                    continue
+                name = f"{gto}@{w.tag}"
+                if (model, w.version) not in fixing:
+                    targets[(model, w.version)] = have[name].commit or w.commit
+                    continue
+                old = fixing[(model, w.version)][1]
+                target = w.commit
+                subject = f"{REGISTER} {model}@{w.version}"
+                if w.artifact is not None:
+                    subject += f"{AT_ARTIFACT}{w.artifact}"
+                    raw = _dvc_yaml_at(reg, w.commit)
+                    if not dvc_maps(raw, gto, w.artifact):
+                        from gitreg.services.links import dvc_yaml_with
+
+                        ops: list[Op] = [dvc_yaml_with(raw, gto, model, w.artifact)]
+                        msg = f"gitreg: {model}@{w.version} for its tag"
+                        target = reg.git.side_commit(w.commit, ops, msg)
+                at = old.time if old is not None and old.time else free(gto, w.time)
+                made.append(_new(reg, name, target, at, subject, old.sha if old else None))
+                targets[(model, w.version)] = target
+        for model, events in plan.stages.items():
+            gto = want.gto[model]
+            start, last = plan.stage_start.get(model, (0, 0))
+            for n, s in enumerate(events, start + 1):
+                last = free(gto, max(s.time, last + 1))
+                verb = "" if s.assign else "un"
+                subject = f"{STAGE} {model}@{s.version} {verb}assigned {s.stage}"
+                target = targets[(model, s.version)]
+                made.append(_new(reg, stage_tag(gto, s.stage, s.assign, n), target, last, subject, None))  # fmt: skip
+        keep = reg.git.objects.flush_batch(owner_line())
+    finally:
+        reg.git.objects.discard_batch()
+    try:
+        delete_refs(reg.git, plan.delete)
+        for tag in made:  # a deleted name written again is created anew
+            if tag.name in plan.delete:
+                tag.old = None
+        write_refs(reg.git, made, False)
+    finally:
+        if keep:
+            remove_quietly(keep)
+    forget(reg)
+    return RebuildResult(
+        sorted(t.name for t in made if t.written),
+        sorted(n for n in plan.delete if n not in {t.name for t in made}),
+        [p for p in plan.problems if not p.fixable],
+    )
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """One tag gitreg owns, as `gitreg tags` lists it."""
+
+    name: str
+    commit: str | None  # the commit it points at (None: not an annotated tag of a commit)
+    model: str | None  # the registry model with this GTO name (None: no such model now)
+    version: str | None  # `vX.Y.Z` of a version tag
+    stage: str | None
+    assign: bool
+    time: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name, "commit": self.commit, "model": self.model,
+            "version": self.version, "stage": self.stage, "assign": self.assign,
+            "time": self.time,
+        }  # fmt: skip
+
+
+def describe(reg: Registry) -> list[TagInfo]:
+    """The tags gitreg owns, by name."""
+    from gitreg.services import models
+
+    by_gto = {dvc_name_of(e): e.name for e in models.list_all(reg)}
+    out = []
+    for ref in owned(reg, set(by_gto)):
+        p = parse_tag(ref.name)
+        assert p is not None
+        out.append(TagInfo(ref.name, ref.commit, by_gto.get(p[0]), p[1], p[2], p[3], ref.time))
+    return sorted(out, key=lambda t: t.name)
