@@ -54,12 +54,12 @@ def _render(result: SyncResult, as_json: bool, verb: str) -> None:
     for r in result.renames:
         output.line(f"Renumbered: {r}")
     if verb == "push":
-        if not result.sent and not result.objects:
+        if not result.sent and not result.objects and not result.tags:
             output.line(f"Everything up to date on {result.remote}")
             return
         output.line(
-            f"Pushed {result.sent} registry commit(s) and {result.objects} object(s) "
-            f"to {result.remote}/{result.branch}"
+            f"Pushed {result.sent} registry commit(s), {result.objects} object(s) and "
+            f"{len(result.tags)} tag(s) to {result.remote}/{result.branch}"
         )
     elif not result.received:
         output.line(f"Already up to date with {result.remote}")
