@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 
 
-def _bar_for(data: Any, name: str, progress: Progress | None) -> Any:
+def _bar_for(data: Any, name: str, progress: Progress | None, embedded: Callable[[], bool]) -> Any:
     """A progress bar for saving a large file (hashing and copying it, then the push) when
     the caller passed no callback of its own and someone would see it; else a no-op."""
     import contextlib
@@ -56,8 +56,8 @@ def _bar_for(data: Any, name: str, progress: Progress | None) -> Any:
             size = os.stat(data).st_size if os.path.isfile(data) else 0
         except OSError:
             size = 0
-        if size > bars.LARGE:
-            return bars.Bar(name, size)
+        if size > bars.LARGE:  # hashed and copied into the cache, then copied to a remote
+            return bars.Bar(name, size * (1 if embedded() else 2))
     return contextlib.nullcontext(None)
 
 
@@ -232,7 +232,9 @@ class Client:
             producer=producer,
         )
         mat: Materializer | None = materializers.resolve(materializer) if materializer else None
-        with _bar_for(data, new.name, progress) as bar:
+        reg = self._reg
+        embedded = lambda: reg.is_embedded(reg.remote_of(reg.snapshot()))  # noqa: E731
+        with _bar_for(data, new.name, progress, embedded) as bar:
             saved = artifacts.save(self._reg, data, new, mat, progress or bar)
         response = ArtifactVersionResponse(saved, self)
         if link and ctx is not None:

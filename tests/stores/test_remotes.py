@@ -117,3 +117,34 @@ def test_folder_backends_list_only_objects(name: str, tmp_path: Path) -> None:
     (root / "files" / "md5" / oid[:2] / (oid[2:] + ".abc123.tmp")).write_bytes(b"partial")
     (root / "files" / "md5" / "notes.txt").write_text("not an object")
     assert [o.oid for o in remote.list_objects()] == [oid]
+
+
+@pytest.mark.parametrize("make", BACKENDS.values(), ids=list(BACKENDS))
+def test_a_backend_reports_the_bytes_it_copies(
+    make: Callable[[Path], Remote], tmp_path: Path
+) -> None:
+    """What a save's progress bar hears while the bytes go to the remote."""
+    remote = make(tmp_path / "remote")
+    data = b"x" * (3 * 1024 * 1024 + 17)
+    oid, src = put_file(tmp_path, data)
+    seen: list[int] = []
+    remote.put(oid, src, seen.append)
+    if isinstance(remote, LocalRemote) and remote.hard_links:
+        assert seen == []  # a hard link copies nothing
+    else:
+        assert sum(seen) == len(data)
+    with remote.open(oid) as f:
+        assert f.read() == data
+
+
+def test_an_s3_remote_reports_the_bytes_as_they_go(
+    tmp_path: Path, s3_server: str, s3_bucket: str
+) -> None:
+    """What a save's progress bar hears while the bytes go to S3."""
+    data = b"y" * (1024 * 1024)
+    src = tmp_path / "big.bin"
+    src.write_bytes(data)
+    spec = RemoteSpec("s3", f"s3://{s3_bucket}/objects", {"endpointurl": s3_server})
+    seen: list[int] = []
+    DvcRemote(spec).put(hashlib.md5(data).hexdigest(), str(src), seen.append)
+    assert sum(seen) == len(data)  # s3fs tells per part (of 50 MiB) on large files

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import io
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from gitreg.stores.data.objects import Listed
@@ -27,11 +27,13 @@ class MemoryRemote:
     def exists(self, oid: str) -> bool:
         return oid in self.objects
 
-    def put(self, oid: str, path: str) -> None:
+    def put(self, oid: str, path: str, progress: Callable[[int], None] | None = None) -> None:
         with open(path, "rb") as f:
             if oid not in self.objects:
                 self.objects[oid] = f.read()
                 self.written[oid] = time.time()
+                if progress is not None:
+                    progress(len(self.objects[oid]))
 
     def open(self, oid: str) -> BinaryIO:
         try:

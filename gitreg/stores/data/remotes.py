@@ -8,7 +8,7 @@ use the DVC 3 layout, so `dvc pull` reads what gitreg pushed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, Protocol
 
 from gitreg.stores.data.objects import (
@@ -21,6 +21,9 @@ from gitreg.stores.data.objects import (
 )
 from gitreg.stores.files import make_dirs, remove_quietly, tmp_name
 
+Progress = Callable[[int], None]  # called with the bytes copied since its last call
+CHUNK = 1 << 20
+
 
 class Remote(Protocol):
     """Content-addressed object storage (see `memory.MemoryRemote` for a fake)."""
@@ -29,9 +32,10 @@ class Remote(Protocol):
         """Whether the remote holds `oid`."""
         ...
 
-    def put(self, oid: str, path: str) -> None:
+    def put(self, oid: str, path: str, progress: Progress | None = None) -> None:
         """Store the verified cache file at `path` as `oid`, never leaving a partial object
-        under that name; an object already there is left alone."""
+        under that name; an object already there is left alone. `progress` hears the bytes
+        as they are copied."""
         ...
 
     def open(self, oid: str) -> BinaryIO:
@@ -76,9 +80,7 @@ class LocalRemote:
     def exists(self, oid: str) -> bool:
         return os.path.exists(oid_path(self.root, oid))
 
-    def put(self, oid: str, path: str) -> None:
-        import shutil  # lazily: most processes never push
-
+    def put(self, oid: str, path: str, progress: Progress | None = None) -> None:
         dest = oid_path(self.root, oid)
         make_dirs(os.path.dirname(dest))
         if self.hard_links:
@@ -91,7 +93,15 @@ class LocalRemote:
                 pass  # another file system, or one without hard links: copy
         tmp = tmp_name(dest)
         try:
-            shutil.copyfile(path, tmp)
+            if progress is None:
+                import shutil  # lazily: most processes never push
+
+                shutil.copyfile(path, tmp)  # the OS's fastest copy
+            else:
+                with open(path, "rb") as src, open(tmp, "wb") as out:
+                    while chunk := src.read(CHUNK):
+                        out.write(chunk)
+                        progress(len(chunk))
             install(tmp, dest)
         except BaseException:
             remove_quietly(tmp)
@@ -128,11 +138,33 @@ class DvcRemote:
     def exists(self, oid: str) -> bool:
         return bool(self.odb.exists(oid))
 
-    def put(self, oid: str, path: str) -> None:
+    def put(self, oid: str, path: str, progress: Progress | None = None) -> None:
         from dvc_objects.fs.local import localfs
+        from fsspec.callbacks import Callback
+
+        told = [0]
+
+        class _Bytes(Callback):  # type: ignore[misc]
+            done = 0
+
+            def call(self, *args: Any, **kwargs: Any) -> None:
+                if progress is not None and self.value > self.done:
+                    progress(self.value - self.done)
+                    told[0] += self.value - self.done
+                    self.done = self.value
+
+        class _Files(Callback):  # type: ignore[misc]
+            """dvc-objects counts files on this one; each file's bytes on a branch of it."""
+
+            def branched(self, *args: Any, **kwargs: Any) -> Callback:
+                return _Bytes()
 
         # not build(upload=True): it leaves temp objects in the remote (DESIGN.md)
-        self.odb.add(path, localfs, oid)
+        self.odb.add(path, localfs, oid, callback=_Files())
+        if progress is not None:  # file systems that copy without telling (a local one)
+            rest = os.path.getsize(path) - told[0]
+            if rest > 0:
+                progress(rest)
 
     def open(self, oid: str) -> BinaryIO:
         f: BinaryIO = self.odb.fs.open(self.odb.oid_to_path(oid), "rb")
