@@ -226,3 +226,18 @@ def test_save_artifact_of_a_large_file_shows_a_bar_from_python(
     Client().save_artifact(large, "large", progress=seen.append)
     assert sum(seen) == 2 * 1024 * 1024 and len(seen) > 1
     assert capfd.readouterr().err == ""  # the caller's own callback replaces the bar
+
+
+def test_a_save_to_a_named_remote_shows_the_push_too(
+    repo: Path, tmp_path: Path, monkeypatch: Any, capfd: Any
+) -> None:
+    import gitreg.progress
+
+    monkeypatch.setattr(gitreg.progress, "LARGE", 1024 * 1024)
+    monkeypatch.setenv("GITREG_PROGRESS", "1")
+    Client().init(str(tmp_path / "shared"))
+    large = tmp_path / "large.bin"
+    large.write_bytes(b"l" * (2 * 1024 * 1024))
+    save_artifact(large, "large")
+    # hashed and copied into the cache (2 MiB), then copied to the shared remote (2 MiB)
+    assert "4.0 MiB/4.0 MiB" in capfd.readouterr().err
