@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from gitreg.cli import output
-from gitreg.cli.common import client_of, json_option
+from gitreg.cli.common import client_of, json_option, remote_options
 
 if TYPE_CHECKING:
     from gitreg.services.sync import SyncResult
@@ -124,31 +124,18 @@ def remote() -> None:
 
 @remote.command("set")
 @click.argument("url")
-@click.option(
-    "-o",
-    "--option",
-    "options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A DVC remote option, e.g. endpointurl=http://127.0.0.1:5000.",
-)
+@remote_options
 @json_option
 @click.pass_context
-def remote_set(ctx: click.Context, url: str, options: tuple[str, ...], as_json: bool) -> None:
+def remote_set(ctx: click.Context, url: str, options: dict[str, str] | None, as_json: bool) -> None:
     """Switch the registry to the DVC remote URL (s3://..., a shared folder, ...).
 
     Every object the registry references is copied there first; then the switch is
     committed on the registry branch, so every clone uses it after `gitreg pull`.
     """
-    opts: dict[str, Any] = {}
-    for o in options:
-        key, sep, value = o.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{o!r} is not KEY=VALUE", param_hint="--option")
-        opts[key] = value
     bar = _Bar("Copying data")
     try:
-        switch = client_of(ctx).set_remote(url, opts or None, progress=bar, on_objects=bar.start)
+        switch = client_of(ctx).set_remote(url, options, progress=bar, on_objects=bar.start)
     finally:
         bar.close()
     if as_json:

@@ -299,11 +299,7 @@ class _Replay:
         c = models.get(m)
         if c is None:
             e = self.reg.load(snap_t, ModelEntity, layout.model_entity(m))
-            c = models[m] = _Counter(e.next_number if e else 1, 0)
-            for entry in snap_t.fanout_names(layout.model_numbers_dir(m)):
-                number, sep, name = entry.partition("@")
-                if sep and number.isdigit():
-                    c.numbers[int(number)] = name
+            c = models[m] = _Counter(e.next_number if e else 1, 0, numbers=_numbers(snap_t, m))
         n = mv.number
         if n < c.next or n in c.numbers or theirs is not None:
             n = c.next
@@ -372,14 +368,7 @@ class _Replay:
                 if getattr(ours, name) != getattr(par, name):
                     update[name] = getattr(ours, name)
         c = models.get(m)
-        numbers: dict[int, str] = {}
-        if c is not None:
-            numbers = dict(c.numbers)
-        else:
-            for entry in snap_t.fanout_names(layout.model_numbers_dir(m)):
-                number, sep, name = entry.partition("@")
-                if sep and number.isdigit():
-                    numbers[int(number)] = name
+        numbers = dict(c.numbers) if c is not None else _numbers(snap_t, m)
         for n in deleted:
             numbers.pop(n, None)
         ops: list[Op] = []
@@ -486,6 +475,16 @@ def replay_since_base(reg: Registry, local: str, onto: str) -> ReplayResult:
     """Replay the commits of `local` since its merge-base with `onto` on top of `onto`."""
     base = reg.git.merge_base(local, onto)
     return replay(reg, reg.git.commits_between(base, local), onto)
+
+
+def _numbers(snap: Snapshot, model: str) -> dict[int, str]:
+    """number -> version name of the model's versions, from its `numbers/` entries."""
+    out = {}
+    for entry in snap.fanout_names(layout.model_numbers_dir(model)):
+        number, sep, name = entry.partition("@")
+        if sep and number.isdigit():
+            out[int(number)] = name
+    return out
 
 
 def _parse(reg: Registry, cls: Any, data: bytes, path: str) -> Any:
