@@ -301,9 +301,14 @@ class PushRejectedError(RegistryError):
         self.remote = remote
         self.branch = branch
         self.attempts = attempts
+        done = (
+            "the registry branch was pushed"
+            if branch.startswith("refs/tags/")
+            else "your local branch is unchanged"
+        )
         super().__init__(
             f"{remote} rejected the push of {branch!r} {attempts} times: others kept pushing "
-            "meanwhile; your local branch is unchanged, run `gitreg push` again"
+            f"meanwhile; {done}, run `gitreg push` again"
         )
 
 

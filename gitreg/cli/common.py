@@ -12,6 +12,29 @@ if TYPE_CHECKING:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
+def _key_values(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str] | None:
+    opts = {}
+    for o in values:
+        key, sep, value = o.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{o!r} is not KEY=VALUE", ctx, param)
+        opts[key] = value
+    return opts or None
+
+
+remote_options = click.option(
+    "-o",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_key_values,
+    help="A DVC remote option, e.g. endpointurl=http://127.0.0.1:5000.",
+)  # `options` arrives as a dict (None if none was given)
+
+
 def _remember_at(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value is not None:
         ctx.meta["gitreg.at"] = value

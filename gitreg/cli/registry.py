@@ -7,7 +7,7 @@ import sys
 import click
 
 from gitreg.cli import output
-from gitreg.cli.common import at_option, client_of, json_option
+from gitreg.cli.common import at_option, client_of, json_option, remote_options
 
 
 @click.command()
@@ -24,34 +24,21 @@ from gitreg.cli.common import at_option, client_of, json_option
     default=None,
     help="Name of the registry branch (default: gitreg).",
 )
-@click.option(
-    "-o",
-    "--option",
-    "options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A DVC remote option, e.g. endpointurl=http://127.0.0.1:5000.",
-)
+@remote_options
 @json_option
 @click.pass_context
 def init(
     ctx: click.Context,
     remote: str | None,
     init_branch: str | None,
-    options: tuple[str, ...],
+    options: dict[str, str] | None,
     as_json: bool,
 ) -> None:
     """Create the registry branch (harmless to run again)."""
     from gitreg.api.client import Client
 
     obj = ctx.find_root().obj
-    opts = {}
-    for o in options:
-        key, sep, value = o.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{o!r} is not KEY=VALUE", param_hint="--option")
-        opts[key] = value
-    result = Client(obj.get("repo"), init_branch or obj.get("branch")).init(remote, opts or None)
+    result = Client(obj.get("repo"), init_branch or obj.get("branch")).init(remote, options)
     if as_json:
         output.emit_json(
             {

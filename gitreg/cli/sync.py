@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from gitreg.cli import output
-from gitreg.cli.common import client_of, json_option
+from gitreg.cli.common import client_of, json_option, remote_options
 
 if TYPE_CHECKING:
     from gitreg.services.sync import SyncResult
@@ -53,22 +53,25 @@ def _render(result: SyncResult, as_json: bool, verb: str) -> None:
         return
     for r in result.renames:
         output.line(f"Renumbered: {r}")
+    tags = f"{len(result.tags)} tag(s)"
     if verb == "push":
-        if not result.sent and not result.objects and not result.tags:
+        if not result.changed:
             output.line(f"Everything up to date on {result.remote}")
             return
         output.line(
-            f"Pushed {result.sent} registry commit(s), {result.objects} object(s) and "
-            f"{len(result.tags)} tag(s) to {result.remote}/{result.branch}"
+            f"Pushed {result.sent} registry commit(s), {result.objects} object(s) and {tags} "
+            f"to {result.remote}/{result.branch}"
         )
-    elif not result.received:
+    elif not result.received and not result.tags:
         output.line(f"Already up to date with {result.remote}")
+    elif verb == "pull":
+        also = f" and {tags}" if result.tags else ""  # a `git clone` fetched them already
+        output.line(f"Pulled {result.received} registry commit(s){also} from {result.remote}")
     else:
-        past = {"pull": "Pulled", "merge": "Merged"}[verb]
-        output.line(f"{past} {result.received} registry commit(s) from {result.remote}")
+        output.line(f"Merged {result.received} registry commit(s) from {result.remote}")
 
 
-@click.command()
+@click.command(short_help="Publish this clone's registry commits, bytes and tags.")
 @click.argument("remote", required=False, metavar="[REMOTE]")
 @json_option
 @click.pass_context
@@ -88,17 +91,20 @@ def push(ctx: click.Context, remote: str | None, as_json: bool) -> None:
     _render(result, as_json, "push")
 
 
-@click.command()
+@click.command(short_help="Bring the remote's registry commits and tags here.")
 @click.argument("remote", required=False, metavar="[REMOTE]")
 @json_option
 @click.pass_context
 def pull(ctx: click.Context, remote: str | None, as_json: bool) -> None:
-    """Bring REMOTE's registry commits here (default: the upstream, or origin); commits
-    of yours not pushed yet are replayed on top of them."""
+    """Bring REMOTE's registry commits and tags here (default: the upstream, or origin).
+
+    Commits of yours not pushed yet are replayed on top of them (they stay local until
+    `gitreg push`); an auto-numbered version that collides gets the next free number.
+    """
     _render(client_of(ctx).pull(remote), as_json, "pull")
 
 
-@click.command()
+@click.command(short_help="Merge a proposal branch into the registry branch.")
 @click.argument("branch")
 @json_option
 @click.pass_context
@@ -118,31 +124,18 @@ def remote() -> None:
 
 @remote.command("set")
 @click.argument("url")
-@click.option(
-    "-o",
-    "--option",
-    "options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A DVC remote option, e.g. endpointurl=http://127.0.0.1:5000.",
-)
+@remote_options
 @json_option
 @click.pass_context
-def remote_set(ctx: click.Context, url: str, options: tuple[str, ...], as_json: bool) -> None:
+def remote_set(ctx: click.Context, url: str, options: dict[str, str] | None, as_json: bool) -> None:
     """Switch the registry to the DVC remote URL (s3://..., a shared folder, ...).
 
     Every object the registry references is copied there first; then the switch is
     committed on the registry branch, so every clone uses it after `gitreg pull`.
     """
-    opts: dict[str, Any] = {}
-    for o in options:
-        key, sep, value = o.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{o!r} is not KEY=VALUE", param_hint="--option")
-        opts[key] = value
     bar = _Bar("Copying data")
     try:
-        switch = client_of(ctx).set_remote(url, opts or None, progress=bar, on_objects=bar.start)
+        switch = client_of(ctx).set_remote(url, options, progress=bar, on_objects=bar.start)
     finally:
         bar.close()
     if as_json:

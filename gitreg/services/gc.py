@@ -99,6 +99,19 @@ def pointer_blobs(reg: Registry, tips: Iterable[str]) -> dict[str, str]:
     return blobs
 
 
+def read_pointers(reg: Registry, tips: Iterable[str]) -> list[tuple[str, bytes]]:
+    """(path, bytes) of every distinct artifact version pointer in the history of `tips`
+    (`gc` keeps what they name, `remote set` copies it)."""
+    blobs = pointer_blobs(reg, tips)
+    shas = list(blobs)
+    out = []
+    for sha, data in zip(shas, reg.git.objects.read_blobs(shas)):
+        if data is None:
+            raise DamagedRepositoryError(sha, reg.git.git_dir, f"the pointer {blobs[sha]}")
+        out.append((blobs[sha], data))
+    return out
+
+
 def _pointer_oids(data: bytes, path: str) -> list[str]:
     """The objects one pointer names; read loosely (any `outs[].md5`), so that an old
     pointer the schema would refuse still keeps its bytes."""
@@ -117,14 +130,10 @@ def _pointer_oids(data: bytes, path: str) -> list[str]:
 
 def referenced_objects(reg: Registry, store: DataStore, tips: Iterable[str]) -> set[str]:
     """Every object a commit reachable from `tips` references, with folders' files."""
-    blobs = pointer_blobs(reg, tips)
-    shas = list(blobs)
     oids: dict[str, str] = {}  # oid -> a pointer that names it
-    for sha, data in zip(shas, reg.git.objects.read_blobs(shas)):
-        if data is None:
-            raise DamagedRepositoryError(sha, reg.git.git_dir, f"the pointer {blobs[sha]}")
-        for oid in _pointer_oids(data, blobs[sha]):
-            oids.setdefault(oid, blobs[sha])
+    for path, data in read_pointers(reg, tips):
+        for oid in _pointer_oids(data, path):
+            oids.setdefault(oid, path)
     referenced = set(oids)
     for oid, path in oids.items():
         if oid.endswith(".dir"):

@@ -87,6 +87,7 @@ class _Replay:
         self.art: dict[tuple[str, str], str] = {}  # (artifact, old version) -> new version
         self.art_ids: dict[str, tuple[str, int]] = {}  # artifact version id -> (version, seq)
         self.model: dict[tuple[str, str], tuple[str, int]] = {}  # (model, old) -> (new, number)
+        self.on_tip: set[str] = set()  # ids of versions the tip holds already
         self.renames: list[Rename] = []
 
     # -- names of renamed things in paths and files ------------------------------------
@@ -251,7 +252,14 @@ class _Replay:
         a, v = info.name, info.version
         theirs = self.reg.load(snap_t, ArtifactVersionFile, layout.artifact_version(a, v))
         if theirs is not None and theirs.info.id == info.id:
+            self.on_tip.add(info.id)
             return  # the tip has this very version already
+        same = self._tip_version(snap_t, ArtifactVersionFile, info.id)
+        if same is not None and same.info.id == info.id:  # replayed here before, renumbered
+            self.on_tip.add(info.id)
+            self.art[(a, v)] = same.info.version
+            self.art_ids[info.id] = (same.info.version, same.info.seq)
+            return
         auto = names.is_number(v)
         if theirs is not None and not auto:
             raise SyncConflictError("artifact", a, v, info.id, theirs.info.id)
@@ -281,17 +289,17 @@ class _Replay:
         theirs = self.reg.load(snap_t, ModelVersionFile, layout.model_version(m, v))
         if theirs is not None and theirs.id == mv.id:
             return
+        same = self._tip_version(snap_t, ModelVersionFile, mv.id)
+        if same is not None and same.id == mv.id:  # replayed here before, renumbered
+            self.model[(m, v)] = (same.name, same.number)
+            return
         auto = v == str(mv.number)
         if theirs is not None and not auto:
             raise SyncConflictError("model", m, v, mv.id, theirs.id)
         c = models.get(m)
         if c is None:
             e = self.reg.load(snap_t, ModelEntity, layout.model_entity(m))
-            c = models[m] = _Counter(e.next_number if e else 1, 0)
-            for entry in snap_t.fanout_names(layout.model_numbers_dir(m)):
-                number, sep, name = entry.partition("@")
-                if sep and number.isdigit():
-                    c.numbers[int(number)] = name
+            c = models[m] = _Counter(e.next_number if e else 1, 0, numbers=_numbers(snap_t, m))
         n = mv.number
         if n < c.next or n in c.numbers or theirs is not None:
             n = c.next
@@ -305,6 +313,12 @@ class _Replay:
             self.model[(m, v)] = (ver, n)
             if ver != v:
                 self.renames.append(Rename("model", m, v, ver))
+
+    def _tip_version(self, snap_t: Snapshot, cls: Any, obj_id: str) -> Any:
+        """The tip's manifest that its `ids/` entry for `obj_id` names (the caller checks
+        the manifest's own id: DESIGN.md's merge trap)."""
+        entry = self.reg.load(snap_t, IdEntry, layout.id_entry(obj_id))
+        return self.reg.load(snap_t, cls, entry.path) if entry is not None else None
 
     def _artifact_entity(
         self, snap_p: Snapshot, snap_c: Snapshot, snap_t: Snapshot, a: str,
@@ -325,7 +339,11 @@ class _Replay:
         if c is not None and c.added:
             _, ver, vid = max(c.added)
             update.update(next_number=c.next, count=c.count, latest=Ref(version=ver, id=vid))
-        elif theirs is None or (par is not None and ours.latest != par.latest):
+        elif theirs is None or (
+            par is not None
+            and ours.latest != par.latest
+            and (ours.latest is None or ours.latest.id not in self.on_tip)
+        ):  # a version the tip holds already does not make it the latest again
             latest = ours.latest
             if latest is not None and latest.id in self.art_ids:
                 latest = Ref(version=self.art_ids[latest.id][0], id=latest.id)
@@ -350,14 +368,7 @@ class _Replay:
                 if getattr(ours, name) != getattr(par, name):
                     update[name] = getattr(ours, name)
         c = models.get(m)
-        numbers: dict[int, str] = {}
-        if c is not None:
-            numbers = dict(c.numbers)
-        else:
-            for entry in snap_t.fanout_names(layout.model_numbers_dir(m)):
-                number, sep, name = entry.partition("@")
-                if sep and number.isdigit():
-                    numbers[int(number)] = name
+        numbers = dict(c.numbers) if c is not None else _numbers(snap_t, m)
         for n in deleted:
             numbers.pop(n, None)
         ops: list[Op] = []
@@ -464,6 +475,16 @@ def replay_since_base(reg: Registry, local: str, onto: str) -> ReplayResult:
     """Replay the commits of `local` since its merge-base with `onto` on top of `onto`."""
     base = reg.git.merge_base(local, onto)
     return replay(reg, reg.git.commits_between(base, local), onto)
+
+
+def _numbers(snap: Snapshot, model: str) -> dict[int, str]:
+    """number -> version name of the model's versions, from its `numbers/` entries."""
+    out = {}
+    for entry in snap.fanout_names(layout.model_numbers_dir(model)):
+        number, sep, name = entry.partition("@")
+        if sep and number.isdigit():
+            out[int(number)] = name
+    return out
 
 
 def _parse(reg: Registry, cls: Any, data: bytes, path: str) -> Any:

@@ -14,7 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gitreg.errors import PushRejectedError, RegistryNotInitializedError, StorageError
+from gitreg.errors import (
+    PushRejectedError,
+    RegistryConflictError,
+    RegistryNotInitializedError,
+    StorageError,
+)
 from gitreg.manifest import layout
 from gitreg.manifest.schema import ArtifactVersionFile, parse
 from gitreg.services.registry import Registry
@@ -28,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 PUSH_ATTEMPTS = 8
+LOCAL_ATTEMPTS = 50  # moving the local branch while this clone's own writers move it
 
 
 @dataclass
@@ -63,8 +69,9 @@ def _gitreg_tag(ref: str) -> bool:
 
 
 def _local_tags(reg: Registry) -> dict[str, str]:
-    out = reg.git.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/tags")
-    return {n: sha for n, _, sha in (line.partition(" ") for line in out.splitlines())}
+    from gitreg.stores.git.tags import list_tags
+
+    return {f"refs/tags/{t.name}": t.sha for t in list_tags(reg.git)}
 
 
 def tags_to_fetch(reg: Registry, remote_refs: dict[str, str]) -> list[str]:
@@ -106,7 +113,7 @@ def _sync_tags(reg: Registry, remote: str, remote_refs: dict[str, str]) -> list[
         if specs:
             git_remote.fetch(git, remote, specs)
         tags.forget(reg)
-    raise PushRejectedError(remote, "tags", PUSH_ATTEMPTS)
+    raise PushRejectedError(remote, "refs/tags/*", PUSH_ATTEMPTS)
 
 
 # -- fetching ------------------------------------------------------------------------------
@@ -204,7 +211,7 @@ def _advance_local(reg: Registry, old: str | None, new: str) -> str:
     """Move the local branch from `old` to `new`; commits written locally meanwhile are
     replayed on top (they stay local until the next push)."""
     git = reg.git
-    for _ in range(50):
+    for _ in range(LOCAL_ATTEMPTS):
         try:
             git.move_branch(old, new, "gitreg: sync")
             return new
@@ -215,7 +222,7 @@ def _advance_local(reg: Registry, old: str | None, new: str) -> str:
             extra = git.commits_between(old, current) if old else []
             new = replay(reg, extra, new).head
             old = current
-    raise PushRejectedError("the local branch", git.branch, 50)
+    raise RegistryConflictError(git.ref, LOCAL_ATTEMPTS)
 
 
 def _rebuild_tags(reg: Registry) -> None:
@@ -236,7 +243,7 @@ def pull(reg: Registry, remote: str | None = None) -> SyncResult:
     result = SyncResult(name, git.branch, git.head(), tags=fetched)
     if remote_tip is None:
         return result
-    for _ in range(50):
+    for _ in range(LOCAL_ATTEMPTS):
         local = git.head()
         if local is not None and git.is_ancestor(remote_tip, local):
             result.head = local
@@ -256,7 +263,7 @@ def pull(reg: Registry, remote: str | None = None) -> SyncResult:
         result.head, result.renames = new, renames
         _rebuild_tags(reg)
         return result
-    raise PushRejectedError("the local branch", git.branch, 50)
+    raise RegistryConflictError(git.ref, LOCAL_ATTEMPTS)
 
 
 # -- merge a proposal -------------------------------------------------------------------------
@@ -266,7 +273,7 @@ def merge(reg: Registry, branch: str) -> SyncResult:
     git = reg.git
     source = git.resolve(branch if branch.startswith("refs/") else f"refs/heads/{branch}")
     result = SyncResult(branch, git.branch, git.head())
-    for _ in range(50):
+    for _ in range(LOCAL_ATTEMPTS):
         git.start_from_tracking()
         local = git.head()
         if local is None:
@@ -286,28 +293,21 @@ def merge(reg: Registry, branch: str) -> SyncResult:
         result.head, result.received, result.renames = new, count, renames
         _rebuild_tags(reg)
         return result
-    raise PushRejectedError("the local branch", git.branch, 50)
+    raise RegistryConflictError(git.ref, LOCAL_ATTEMPTS)
 
 
 # -- switching the DVC remote -------------------------------------------------------------------
 def referenced_objects(reg: Registry) -> list[StoredObject]:
     """Every DVC object an artifact version of the branch's history points at."""
+    from gitreg.services.gc import read_pointers
     from gitreg.stores.data import StoredObject
 
     head = reg.snapshot().commit
     if head is None:
         return []
-    out = reg.git.git(
-        "log", "--format=", "--raw", "--no-abbrev", "--diff-filter=AM", head, "--",
-        layout.ARTIFACTS,
-    )  # fmt: skip
     objects: dict[str, StoredObject] = {}
-    for line in out.splitlines():
-        meta, _, path = line.partition("\t")
-        if not path.endswith(".dvc") or not meta.startswith(":"):
-            continue
-        f = parse(ArtifactVersionFile, reg.git.objects.read_blob(meta.split()[3]), path)
-        o = f.outs[0]
+    for path, data in read_pointers(reg, [head]):
+        o = parse(ArtifactVersionFile, data, path).outs[0]
         objects[o.md5] = StoredObject(o.md5, o.size, o.nfiles)
     return list(objects.values())
 

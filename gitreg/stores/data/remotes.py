@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, BinaryIO, Protocol
 
 from gitreg.stores.data.objects import (
@@ -118,7 +119,11 @@ class LocalRemote:
 
 
 class DvcRemote:
-    """Any remote URL DVC knows, through dvc-data's object database at `<url>/files/md5`."""
+    """Any remote URL DVC knows, through dvc-data's object database at `<url>/files/md5`.
+
+    Failures come out as OSError, as the `Remote` protocol says: the file systems behind
+    dvc-data raise their own errors too (botocore's NoCredentialsError, DVC's config
+    errors), which would otherwise escape every caller's handling."""
 
     def __init__(self, spec: RemoteSpec) -> None:
         self.spec = spec
@@ -130,13 +135,15 @@ class DvcRemote:
             from dvc.fs import get_cloud_fs
             from dvc_data.hashfile.db import HashFileDB
 
-            cls, conf, fs_path = get_cloud_fs({}, url=self.spec.url, **self.spec.options)
-            fs = cls(**conf)
-            self._odb = HashFileDB(fs, fs.join(fs_path, "files", "md5"))
+            with _os_errors():
+                cls, conf, fs_path = get_cloud_fs({}, url=self.spec.url, **self.spec.options)
+                fs = cls(**conf)
+                self._odb = HashFileDB(fs, fs.join(fs_path, "files", "md5"))
         return self._odb
 
     def exists(self, oid: str) -> bool:
-        return bool(self.odb.exists(oid))
+        with _os_errors():
+            return bool(self.odb.exists(oid))
 
     def put(self, oid: str, path: str, progress: Progress | None = None) -> None:
         from dvc_objects.fs.local import localfs
@@ -160,23 +167,26 @@ class DvcRemote:
                 return _Bytes()
 
         # not build(upload=True): it leaves temp objects in the remote (DESIGN.md)
-        self.odb.add(path, localfs, oid, callback=_Files())
+        with _os_errors():
+            self.odb.add(path, localfs, oid, callback=_Files())
         if progress is not None:  # file systems that copy without telling (a local one)
             rest = os.path.getsize(path) - told[0]
             if rest > 0:
                 progress(rest)
 
     def open(self, oid: str) -> BinaryIO:
-        f: BinaryIO = self.odb.fs.open(self.odb.oid_to_path(oid), "rb")
+        with _os_errors():
+            f: BinaryIO = self.odb.fs.open(self.odb.oid_to_path(oid), "rb")
         return f
 
     def list_objects(self) -> Iterator[Listed]:
-        odb = self.odb
-        root = odb.fs.parts(odb.path)
-        # one listing with details (fsspec's find), not a request per object
-        found = odb.fs.fs.find(odb.path, detail=True)
-        if not isinstance(found, dict):  # dvc's local file system lists names only
-            found = {path: odb.fs.info(path) for path in found}
+        with _os_errors():
+            odb = self.odb
+            root = odb.fs.parts(odb.path)
+            # one listing with details (fsspec's find), not a request per object
+            found = odb.fs.fs.find(odb.path, detail=True)
+            if not isinstance(found, dict):  # dvc's local file system lists names only
+                found = {path: odb.fs.info(path) for path in found}
         for path, info in sorted(found.items()):
             parts = odb.fs.parts(path)[len(root) :]
             oid = oid_of(parts[0], parts[1]) if len(parts) == 2 else None
@@ -186,15 +196,28 @@ class DvcRemote:
     def remove(self, oids: Sequence[str]) -> None:
         if not oids:
             return
-        paths = [self.odb.oid_to_path(oid) for oid in oids]
-        try:
-            self.odb.fs.rm(paths)  # one batched request where the file system has one
-        except FileNotFoundError:
-            for path in paths:  # some were gone: remove the rest one by one
-                try:
-                    self.odb.fs.rm_file(path)
-                except FileNotFoundError:
-                    pass
+        with _os_errors():
+            paths = [self.odb.oid_to_path(oid) for oid in oids]
+            try:
+                self.odb.fs.rm(paths)  # one batched request where the file system has one
+            except FileNotFoundError:
+                for path in paths:  # some were gone: remove the rest one by one
+                    try:
+                        self.odb.fs.rm_file(path)
+                    except FileNotFoundError:
+                        pass
+
+
+@contextmanager
+def _os_errors() -> Iterator[None]:
+    """Any failure of a backend as OSError (its first line as the reason)."""
+    try:
+        yield
+    except OSError:
+        raise
+    except Exception as e:
+        text = str(e).strip()
+        raise OSError(text.splitlines()[0] if text else type(e).__name__) from e
 
 
 def _mtime(info: dict[str, Any]) -> float | None:
