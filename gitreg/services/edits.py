@@ -17,7 +17,7 @@ from gitreg.manifest.schema import (
     Ref,
 )
 from gitreg.manifest.yaml_io import dumps, loads
-from gitreg.services import artifacts, models
+from gitreg.services import artifacts, links, models
 from gitreg.services import tags as gtags
 from gitreg.services.registry import Registry
 from gitreg.services.views import ArtifactVersion, ModelVersion
@@ -159,6 +159,10 @@ def delete_model_version(reg: Registry, model: str, version: str) -> None:
             Delete(layout.id_entry(f.id)),
             reg.put(layout.model_entity(model), new),
         ]
+        raw = snap.read(layout.DVC_YAML)
+        put = links.dvc_yaml_refreshed(reg, snap, e, [v.name for v in rest], stages, raw)
+        if put is not None:  # DVC must not keep fetching the deleted version's artifact
+            ops.append(put)
         return ops, f"gitreg: delete model version {model}@{version}", None
 
     reg.transact(build)
@@ -178,11 +182,19 @@ def delete_artifact_version(reg: Registry, av: ArtifactVersion) -> None:
             Delete(layout.id_entry(av.meta.id)),
             Delete(layout.artifact_metadata_dir(name, ver)),
         ]
+        raw = snap.read(layout.DVC_YAML)
         for e in models.list_all(reg, snap):
-            for mv in models.list_versions(reg, e.name, snap):
-                link = layout.model_link(e.name, mv.file.name, name, ver)
+            versions = [mv.file.name for mv in models.list_versions(reg, e.name, snap)]
+            linked = False
+            for v in versions:
+                link = layout.model_link(e.name, v, name, ver)
                 if snap.exists(link):
                     ops.append(Delete(link))
+                    linked = True
+            put = links.dvc_yaml_refreshed(reg, snap, e, versions, e.stages, raw, (name, ver))
+            if linked and put is not None:  # the model's entry moves to its next artifact
+                ops.append(put)
+                raw = put.data
         rest = [v for v in artifacts.list_versions(reg, name, snap=snap) if v.meta.id != av.meta.id]
         entity_path = layout.artifact_entity(name)
         if not rest:
@@ -193,7 +205,6 @@ def delete_artifact_version(reg: Registry, av: ArtifactVersion) -> None:
                 last = rest[-1].meta
                 latest = Ref(version=last.version, id=last.id)
                 ops.append(reg.put(entity_path, e_art.model_copy(update={"latest": latest})))
-        ops += _drop_dvc_entry(snap, lambda _, v: v.get("path") != av.data_path)
         return ops, f"gitreg: delete artifact {name}@{ver}", None
 
     reg.transact(build)

@@ -139,6 +139,39 @@ def dvc_yaml_for_stages(
     return [] if put.data == raw else [put]
 
 
+def dvc_yaml_refreshed(
+    reg: Registry,
+    snap: Snapshot,
+    e: ModelEntity,
+    versions: list[str],
+    stages: dict[str, str],
+    raw: bytes | None,
+    unlinked: tuple[str, str] | None = None,
+) -> Put | None:
+    """`dvc.yaml` (`raw`) with model `e`'s entry worked out again after a deletion: the
+    production version's newest model artifact among `versions`, else the newest of any of
+    them, else no entry; `unlinked` (artifact, version) is left out. None if unchanged."""
+    from gitreg.services.tags import dvc_name_of
+
+    def newest(among: list[str]) -> Link | None:
+        found = [
+            lk
+            for v in among
+            for lk in links(reg, e.name, v, snap)
+            if lk.file.kind is LinkKind.MODEL and (lk.file.artifact, lk.file.version) != unlinked
+        ]
+        return max(found, key=lambda lk: (lk.file.created, lk.file.seq), default=None)
+
+    production = [v for v in versions if stages.get(v) == ModelStages.PRODUCTION.value]
+    lk = (newest(production) if production else None) or newest(versions)
+    if lk is None:
+        put = dvc_yaml_with(raw, dvc_name_of(e), e.name, None)
+    else:
+        path = layout.artifact_version(lk.file.artifact, lk.file.version).removesuffix(".dvc")
+        put = dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lk.file.artifact, lk.file.version)
+    return None if put.data == raw else put
+
+
 def links(
     reg: Registry,
     model: str,
