@@ -105,6 +105,7 @@ for command in (
     sync.push,
     sync.pull,
     sync.merge,
+    sync.merge_file,
     sync.remote,
 ):
     cli.add_command(command)

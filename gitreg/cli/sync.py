@@ -147,3 +147,17 @@ def remote_set(ctx: click.Context, url: str, options: dict[str, str] | None, as_
             f"{len(switch.missing)} object(s) were not found here: push them from a clone "
             "that has them"
         )
+
+
+@click.command("merge-file", hidden=True)
+@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("ours", type=click.Path(dir_okay=False))
+@click.argument("theirs", type=click.Path(dir_okay=False))
+@click.argument("path")
+def merge_file(base: str, ours: str, theirs: str, path: str) -> None:
+    """git's merge driver for the registry's derived files (`gitreg init` registers it):
+    merges BASE, OURS and THEIRS of PATH field by field into OURS; exit 1 on a conflict."""
+    from gitreg.services import merge_files
+
+    if not merge_files.merge_file(base, ours, theirs, path):
+        raise SystemExit(1)

@@ -11,6 +11,7 @@ from hashlib import md5
 CONFIG = "gitreg.yaml"
 DVC_CONFIG = ".dvc/config"
 DVC_YAML = "dvc.yaml"
+GITATTRIBUTES = ".gitattributes"
 ARTIFACTS = "artifacts"
 MODELS = "models"
 IDS = "ids"

@@ -51,7 +51,7 @@ def link(
             raw = snap.read(layout.DVC_YAML)
             production = [v for v, s in e.stages.items() if s == ModelStages.PRODUCTION.value]
             if not production or production[0] == version:
-                put = dvc_yaml_with(raw, tags.dvc_name_of(e), model, av.data_path, meta.name, meta.version)  # fmt: skip
+                put = dvc_yaml_with(raw, tags.dvc_name_of(e), model, av.data_path, meta.name, meta.version, bool(production))  # fmt: skip
                 ops.append(put)
                 raw = put.data
             first.append((e, mv.number, av.data_path, raw))
@@ -83,8 +83,11 @@ def dvc_yaml_with(
     data_path: str | None,
     artifact: str | None = None,
     artifact_version: str | None = None,
+    production: bool = False,
 ) -> Put:
-    """`dvc.yaml` (`raw`) with the entry of model `gto` at `data_path` (removed if None)."""
+    """`dvc.yaml` (`raw`) with the entry of model `gto` at `data_path` (removed if None);
+    `production`: the entry follows the production version (noted under meta, so that a
+    merge of two branches' `dvc.yaml` can tell a promotion from a newer artifact)."""
     doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
     arts = dict(doc.get("artifacts") or {})
     if data_path is None:
@@ -93,11 +96,14 @@ def dvc_yaml_with(
         if artifact is None:  # from the data path: artifacts/<name>/versions/x/y/<version>
             parts = data_path.split("/")
             artifact, artifact_version = layout.unescape(parts[1]), parts[-1]
-        arts[gto] = {
-            "path": data_path,
-            "type": "model",
-            "meta": {"gitreg": {"model": model, "artifact": artifact, "version": artifact_version}},
+        info: dict[str, object] = {
+            "model": model,
+            "artifact": artifact,
+            "version": artifact_version,
         }
+        if production:
+            info["stage"] = ModelStages.PRODUCTION.value
+        arts[gto] = {"path": data_path, "type": "model", "meta": {"gitreg": info}}
     doc["artifacts"] = dict(sorted(arts.items()))
     return Put(layout.DVC_YAML, dumps(doc))
 
@@ -135,7 +141,8 @@ def dvc_yaml_for_stages(
 
     raw = snap.read(layout.DVC_YAML)
     path = layout.artifact_version(lk.file.artifact, lk.file.version).removesuffix(".dvc")
-    put = dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lk.file.artifact, lk.file.version)
+    held = lk.model_version in production
+    put = dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lk.file.artifact, lk.file.version, held)
     return [] if put.data == raw else [put]
 
 
@@ -168,7 +175,8 @@ def dvc_yaml_refreshed(
         put = dvc_yaml_with(raw, dvc_name_of(e), e.name, None)
     else:
         path = layout.artifact_version(lk.file.artifact, lk.file.version).removesuffix(".dvc")
-        put = dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lk.file.artifact, lk.file.version)
+        held = lk.model_version in production
+        put = dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lk.file.artifact, lk.file.version, held)  # fmt: skip
     return None if put.data == raw else put
 
 

@@ -34,6 +34,7 @@ from gitreg.errors import (
 )
 from gitreg.manifest import layout
 from gitreg.manifest.schema import RegistryConfig, dump, parse
+from gitreg.services import merge_files
 from gitreg.stores.files import make_dirs
 from gitreg.stores.git import GitStore, Op, Put, Snapshot, discover
 from gitreg.stores.git.repository import Extra
@@ -218,6 +219,8 @@ class Registry:
             if not exists:
                 ops.append(self.put(layout.CONFIG, RegistryConfig()))
                 ops.append(Put(layout.DVC_YAML, b"artifacts: {}\n"))
+            if not snap.exists(layout.GITATTRIBUTES):
+                ops.append(Put(layout.GITATTRIBUTES, merge_files.ATTRIBUTES))
             current = self.remote_of(snap)
             if not exists or (remote_url is not None and current.url != url):
                 # the embedded remote's path is this machine's: it is never committed
@@ -228,6 +231,7 @@ class Registry:
             return ops, message, not exists
 
         created = self.transact(build)
+        self.install_merge_driver()
         if (
             self.git.branch != "gitreg"
             and self.git.config().get("gitreg.branch") != self.git.branch
@@ -239,6 +243,18 @@ class Registry:
         self._data = None
         self._initialized = True
         return InitResult(self.git.branch, url, created, url == self.default_remote)
+
+    def install_merge_driver(self) -> None:
+        """Register gitreg's merge driver in this repository's git config (machine-local),
+        so a plain `git merge` of registry branches merges the derived files field by field."""
+        import shlex
+        import sys
+
+        key = f"merge.{merge_files.DRIVER}.driver"
+        driver = f"{shlex.quote(sys.executable)} -m gitreg.cli.main merge-file %O %A %B %P"
+        if self.git.config().get(key) != driver:
+            self.git.set_config(f"merge.{merge_files.DRIVER}.name", "gitreg registry files")
+            self.git.set_config(key, driver)
 
     def ensure_initialized(self) -> None:
         if self._pinned is not None:

@@ -239,6 +239,7 @@ def pull(reg: Registry, remote: str | None = None) -> SyncResult:
     commits on the remote's tip."""
     git = reg.git
     name = _remote_name(reg, remote)
+    reg.install_merge_driver()  # a fresh clone's plain `git merge` then merges like ours
     remote_tip, _, fetched = _fetch(reg, name)
     result = SyncResult(name, git.branch, git.head(), tags=fetched)
     if remote_tip is None:

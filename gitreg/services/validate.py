@@ -36,6 +36,7 @@ _RULES: list[tuple[re.Pattern[str], type | None]] = [
     (re.compile(r"gitreg\.yaml"), RegistryConfig),
     (re.compile(r"\.dvc/config"), None),
     (re.compile(r"dvc\.yaml"), None),
+    (re.compile(r"\.gitattributes"), None),
     (re.compile(rf"artifacts/{_SEG}/artifact\.yaml"), ArtifactEntity),
     (re.compile(rf"artifacts/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}\.dvc"), ArtifactVersionFile),
     (re.compile(rf"artifacts/{_SEG}/metadata/.+\.yaml"), MetadataFile),

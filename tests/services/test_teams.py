@@ -293,3 +293,79 @@ def test_plain_git_merge_of_a_proposal_only_it_changed(repo: Path, tmp_path: Pat
     merged = Client(repo)
     assert merged.validate().ok, merged.validate().problems
     assert merged.load_artifact("data") == "proposed"
+
+
+def test_plain_git_merge_when_both_sides_wrote_other_models(repo: Path, tmp_path: Path) -> None:
+    """Both sides moved, on different models and artifacts: git merges the files cleanly
+    and the result is a valid registry holding both sides."""
+    main = Client(repo)
+    main.init()
+    git(repo, "branch", "proposals/z", "gitreg")
+    proposal = Client(repo, branch="proposals/z")
+    p_art = proposal.save_artifact("proposed", "p-data", artifact_type="model")
+    proposal.link_artifact_to_model(p_art.id, Model("p-model", "1.0.0"))
+    m_art = main.save_artifact("moved", "m-data", artifact_type="model")
+    main.link_artifact_to_model(m_art.id, Model("m-model", "1.0.0"))
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt), "gitreg")
+    git(wt, "merge", "-q", "--no-ff", "-m", "merge proposal", "proposals/z")
+    git(repo, "worktree", "remove", str(wt))
+    merged = Client(repo)
+    assert merged.validate().ok, merged.validate().problems
+    assert merged.load_artifact("p-data") == "proposed"
+    assert merged.load_artifact("m-data") == "moved"
+    assert sorted(m.name for m in merged.list_models()) == ["m-model", "p-model"]
+
+
+def test_plain_git_merge_of_a_stage_move_while_the_branch_added_a_version(
+    repo: Path, tmp_path: Path
+) -> None:
+    """model.yaml changed on both sides (a stage there, a new version here): gitreg's merge
+    driver merges it field by field, so plain `git merge` gives what `gitreg merge` gives."""
+    main = Client(repo)
+    main.init()
+    art = main.save_artifact("one", "weights", artifact_type="model")
+    main.link_artifact_to_model(art.id, Model("clf", "1.0.0"))
+    git(repo, "branch", "proposals/promote", "gitreg")
+    Client(repo, branch="proposals/promote").set_model_version_stage("clf", "1.0.0", "production")
+    art2 = main.save_artifact("two", "weights", artifact_type="model")
+    main.link_artifact_to_model(art2.id, Model("clf", "2.0.0"))
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt), "gitreg")
+    git(wt, "merge", "-q", "--no-ff", "-m", "merge proposal", "proposals/promote")
+    git(repo, "worktree", "remove", str(wt))
+    merged = Client(repo)
+    assert merged.validate().ok, merged.validate().problems
+    versions = {v.name: v.stage for v in merged.list_model_versions("clf")}
+    assert versions == {"1.0.0": "production", "2.0.0": None}
+    assert merged.get_model("clf").latest_version_name == "2.0.0"
+    # dvc.yaml follows the production version, as if the stage move had been made here
+    assert "versions/c/4/1" in git(repo, "show", "gitreg:dvc.yaml")
+
+
+def test_plain_git_merge_stops_where_gitreg_merge_must_renumber(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Both sides saved version 2 of one artifact: one file cannot renumber, so git stops
+    with a conflict (the registry branch unchanged) and `gitreg merge` does it."""
+    main = Client(repo)
+    main.init()
+    assert "merge-file" in git(repo, "config", "merge.gitreg.driver")  # init registered it
+    main.save_artifact("base", "data")
+    git(repo, "branch", "proposals/clash", "gitreg")
+    Client(repo, branch="proposals/clash").save_artifact("theirs", "data")
+    main.save_artifact("ours", "data")
+    before = git(repo, "rev-parse", "gitreg")
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt), "gitreg")
+    proc = subprocess.run(
+        ["git", "merge", "--no-ff", "-m", "m", "proposals/clash"], cwd=wt, capture_output=True
+    )
+    assert proc.returncode != 0 and b"CONFLICT" in proc.stdout
+    git(wt, "merge", "--abort")
+    git(repo, "worktree", "remove", str(wt))
+    assert git(repo, "rev-parse", "gitreg") == before
+    result = main.merge("proposals/clash")
+    assert [str(r) for r in result.renames] == ["artifact data 2 is now data 3"]
+    loaded = {v.version: main.load_artifact_version(v) for v in main.list_artifact_versions("data")}
+    assert loaded == {"1": "base", "2": "ours", "3": "theirs"}
