@@ -343,9 +343,7 @@ def test_plain_git_merge_of_a_stage_move_while_the_branch_added_a_version(
     assert "versions/c/4/1" in git(repo, "show", "gitreg:dvc.yaml")
 
 
-def test_plain_git_merge_stops_where_gitreg_merge_must_renumber(
-    repo: Path, tmp_path: Path
-) -> None:
+def test_plain_git_merge_stops_where_gitreg_merge_must_renumber(repo: Path, tmp_path: Path) -> None:
     """Both sides saved version 2 of one artifact: one file cannot renumber, so git stops
     with a conflict (the registry branch unchanged) and `gitreg merge` does it."""
     main = Client(repo)
