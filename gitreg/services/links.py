@@ -109,11 +109,19 @@ def dvc_yaml_with(
 
 
 def newest_model_link(
-    reg: Registry, snap: Snapshot, model: str, versions: list[str]
+    reg: Registry,
+    snap: Snapshot,
+    model: str,
+    versions: list[str],
+    unlinked: tuple[str, str] | None = None,
 ) -> Link | None:
-    """The newest model-kind link of some versions of a model (reads their links)."""
+    """The newest model-kind link of some versions of a model (reads their links), leaving
+    out links to `unlinked` (artifact, version)."""
     found = [
-        lk for v in versions for lk in links(reg, model, v, snap) if lk.file.kind is LinkKind.MODEL
+        lk
+        for v in versions
+        for lk in links(reg, model, v, snap)
+        if lk.file.kind is LinkKind.MODEL and (lk.file.artifact, lk.file.version) != unlinked
     ]
     return max(found, key=lambda lk: (lk.file.created, lk.file.seq), default=None)
 
@@ -160,17 +168,9 @@ def dvc_yaml_refreshed(
     them, else no entry; `unlinked` (artifact, version) is left out. None if unchanged."""
     from gitreg.services.tags import dvc_name_of
 
-    def newest(among: list[str]) -> Link | None:
-        found = [
-            lk
-            for v in among
-            for lk in links(reg, e.name, v, snap)
-            if lk.file.kind is LinkKind.MODEL and (lk.file.artifact, lk.file.version) != unlinked
-        ]
-        return max(found, key=lambda lk: (lk.file.created, lk.file.seq), default=None)
-
     production = [v for v in versions if stages.get(v) == ModelStages.PRODUCTION.value]
-    lk = (newest(production) if production else None) or newest(versions)
+    lk = newest_model_link(reg, snap, e.name, production, unlinked) if production else None
+    lk = lk or newest_model_link(reg, snap, e.name, versions, unlinked)
     if lk is None:
         put = dvc_yaml_with(raw, dvc_name_of(e), e.name, None)
     else:
