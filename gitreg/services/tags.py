@@ -38,9 +38,7 @@ from gitreg.errors import ManifestError
 from gitreg.manifest import layout
 from gitreg.manifest.schema import LinkFile, ModelEntity, ModelVersionFile
 from gitreg.manifest.yaml_io import loads
-from gitreg.stores.files import remove_quietly
 from gitreg.stores.git import Op, Snapshot
-from gitreg.stores.git.refs import owner_line
 from gitreg.stores.git.tags import NewTag, TagRef, delete_refs, list_tags, write_refs
 
 if TYPE_CHECKING:
@@ -606,9 +604,8 @@ def rebuild(reg: Registry) -> RebuildResult:
         return t
 
     made: list[NewTag] = []
-    keep: str | None = None
-    reg.git.objects.begin_batch()
-    try:
+
+    def build() -> None:
         targets: dict[tuple[str, str], str] = {}
         fixing = {(w.model, w.version): (gto, old) for w, gto, old in plan.versions}
         have = {r.name: r for r in owned(reg, set(want.gto.values()))}
@@ -644,18 +641,15 @@ def rebuild(reg: Registry) -> RebuildResult:
                 subject = f"{STAGE} {model}@{s.version} {verb}assigned {s.stage}"
                 target = targets[(model, s.version)]
                 made.append(_new(reg, stage_tag(gto, s.stage, s.assign, n), target, last, subject, None))  # fmt: skip
-        keep = reg.git.objects.flush_batch(owner_line())
-    finally:
-        reg.git.objects.discard_batch()
-    try:
+
+    def publish(_: None) -> None:
         delete_refs(reg.git, plan.delete)
         for tag in made:  # a deleted name written again is created anew
             if tag.name in plan.delete:
                 tag.old = None
         write_refs(reg.git, made, False)
-    finally:
-        if keep:
-            remove_quietly(keep)
+
+    reg.git.write_pack(build, publish)
     forget(reg)
     return RebuildResult(
         sorted(t.name for t in made if t.written),

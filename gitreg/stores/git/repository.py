@@ -405,36 +405,28 @@ class GitStore:
             raise BranchCheckedOutError(self.branch, where)
         base_tree = self.objects.commit_tree(parent) if parent else None
         ident = self.author()
-        self.objects.begin_batch()
-        try:
+
+        def build() -> tuple[str, list[NewTag]]:
             tree = self.build_tree(base_tree, ops)
             sha = self.objects.write_commit(tree, [parent] if parent else [], ident, message)
-            new_tags = extra(sha, tree) if extra is not None else []
-            fsync = ("pack" in self._fsync, "pack-metadata" in self._fsync)
-            keep = self.objects.flush_batch(refs.owner_line(), fsync)
+            return sha, extra(sha, tree) if extra is not None else []
+
+        def publish(made: tuple[str, list[NewTag]]) -> None:
             faults.point("packed")
-        except OSError as e:
-            raise StorageError(
-                "write to the git repository",
-                self.common_dir,
-                str(e.strerror or e),
-                "the registry is unchanged. Free some space and retry.",
-            ) from e
-        finally:
-            self.objects.discard_batch()
-        try:
-            refs.update(
-                self.common_dir, self.ref, parent, sha, ident, message, "reference" in self._fsync
-            )
-            if new_tags:  # before the .keep goes: only these refs reach the tag objects
-                write_refs(self, new_tags, "reference" in self._fsync)
-        except OSError as e:
-            raise StorageError(
-                "update", self.ref, str(e.strerror or e), "the registry is unchanged"
-            ) from e
-        finally:
-            if keep:
-                remove_quietly(keep)
+            sha, new_tags = made
+            try:
+                refs.update(
+                    self.common_dir, self.ref, parent, sha, ident, message,
+                    "reference" in self._fsync,
+                )  # fmt: skip
+                if new_tags:  # while the .keep holds: only these refs reach the tag objects
+                    write_refs(self, new_tags, "reference" in self._fsync)
+            except OSError as e:
+                raise StorageError(
+                    "update", self.ref, str(e.strerror or e), "the registry is unchanged"
+                ) from e
+
+        sha, _ = self.write_pack(build, publish)
         self._roll_up()
         return sha
 
@@ -556,12 +548,13 @@ class GitStore:
         except OSError as e:
             raise StorageError("update", self.ref, str(e.strerror or e), "nothing moved") from e
 
-    def write_commits(self, build: Callable[[CommitWriter], T]) -> T:
-        """Run `build` with a writer of commits that no ref points at yet (the caller moves
-        a ref afterwards); everything it writes goes into one pack."""
+    def write_pack(self, build: Callable[[], T], publish: Callable[[T], None] | None = None) -> T:
+        """Run `build`, which writes objects, and store what it wrote as one pack (fsynced as
+        `core.fsync` says); then `publish(result)`, the ref updates that make the objects
+        reachable, while the pack's `.keep` still guards it from a concurrent repack."""
         self.objects.begin_batch()
         try:
-            result = build(CommitWriter(self))
+            result = build()
             fsync = ("pack" in self._fsync, "pack-metadata" in self._fsync)
             keep = self.objects.flush_batch(refs.owner_line(), fsync)
         except OSError as e:
@@ -571,11 +564,19 @@ class GitStore:
             ) from e  # fmt: skip
         finally:
             self.objects.discard_batch()
-        if keep:
-            # unreferenced until the caller moves a ref; git's prune grace period
-            # (gc.pruneExpire, two weeks) keeps them meanwhile
-            remove_quietly(keep)
+        try:
+            if publish is not None:
+                publish(result)
+        finally:
+            if keep:
+                remove_quietly(keep)
         return result
+
+    def write_commits(self, build: Callable[[CommitWriter], T]) -> T:
+        """Run `build` with a writer of commits that no ref points at yet (the caller moves
+        a ref afterwards; git's prune grace period, gc.pruneExpire, keeps them meanwhile);
+        everything it writes goes into one pack."""
+        return self.write_pack(lambda: build(CommitWriter(self)))
 
     def is_ancestor(self, ancestor: str, commit: str) -> bool:
         proc = subprocess.run(
