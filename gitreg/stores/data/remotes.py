@@ -147,32 +147,36 @@ class DvcRemote:
 
     def put(self, oid: str, path: str, progress: Progress | None = None) -> None:
         from dvc_objects.fs.local import localfs
+
+        # not build(upload=True): it leaves temp objects in the remote (DESIGN.md)
+        if progress is None:
+            with _os_errors():
+                self.odb.add(path, localfs, oid)
+            return
         from fsspec.callbacks import Callback
 
-        told = [0]
+        tell = progress
 
         class _Bytes(Callback):  # type: ignore[misc]
             done = 0
 
             def call(self, *args: Any, **kwargs: Any) -> None:
-                if progress is not None and self.value > self.done:
-                    progress(self.value - self.done)
-                    told[0] += self.value - self.done
+                if self.value > self.done:
+                    tell(self.value - self.done)
                     self.done = self.value
 
         class _Files(Callback):  # type: ignore[misc]
-            """dvc-objects counts files on this one; each file's bytes on a branch of it."""
+            """dvc-objects counts files on this one, and each file's bytes on a branch."""
 
             def branched(self, *args: Any, **kwargs: Any) -> Callback:
-                return _Bytes()
+                return copied
 
-        # not build(upload=True): it leaves temp objects in the remote (DESIGN.md)
+        copied = _Bytes()
         with _os_errors():
             self.odb.add(path, localfs, oid, callback=_Files())
-        if progress is not None:  # file systems that copy without telling (a local one)
-            rest = os.path.getsize(path) - told[0]
-            if rest > 0:
-                progress(rest)
+        rest = os.path.getsize(path) - copied.done  # a file system that copies untold (local)
+        if rest > 0:
+            progress(rest)
 
     def open(self, oid: str) -> BinaryIO:
         with _os_errors():
