@@ -16,12 +16,11 @@ from gitreg.manifest.schema import (
     ModelVersionFile,
     Ref,
 )
-from gitreg.manifest.yaml_io import dumps, loads
 from gitreg.services import artifacts, links, models
 from gitreg.services import tags as gtags
 from gitreg.services.registry import Registry
 from gitreg.services.views import ArtifactVersion, ModelVersion
-from gitreg.stores.git import Delete, Op, Put, Snapshot
+from gitreg.stores.git import Delete, Op, Snapshot
 
 
 def _retag(old: list[str], add: list[str], remove: list[str]) -> list[str]:
@@ -106,18 +105,6 @@ def model_version_by_id(reg: Registry, prefix: str) -> ModelVersionFile:
 
 
 # -- deletion -------------------------------------------------------------------------------
-def _drop_dvc_entry(snap: Snapshot, keep: Any) -> list[Op]:
-    """`dvc.yaml` without the entries `keep(name, entry)` rejects."""
-    raw = snap.read(layout.DVC_YAML)
-    doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
-    arts = dict(doc.get("artifacts") or {})
-    kept = {k: v for k, v in arts.items() if keep(k, v)}
-    if kept == arts:
-        return []
-    doc["artifacts"] = kept
-    return [Put(layout.DVC_YAML, dumps(doc))]
-
-
 def delete_model(reg: Registry, name: str) -> None:
     gone: list[ModelEntity] = []
 
@@ -130,7 +117,10 @@ def delete_model(reg: Registry, name: str) -> None:
         ops: list[Op] = [Delete(layout.model_dir(name)), Delete(layout.id_entry(e.id))]
         for mv in models.list_versions(reg, name, snap):
             ops.append(Delete(layout.id_entry(mv.file.id)))
-        ops += _drop_dvc_entry(snap, lambda k, _: k != gtags.dvc_name_of(e))
+        raw = snap.read(layout.DVC_YAML)
+        put = links.dvc_yaml_with(raw, gtags.dvc_name_of(e), name, None)
+        if put.data != raw:
+            ops.append(put)
         return ops, f"gitreg: delete model {name}", None
 
     reg.transact(build)

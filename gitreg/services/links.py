@@ -69,13 +69,6 @@ def link(
     return result
 
 
-def dvc_artifact_name(model: str) -> str:
-    """DVC/GTO-compatible artifact id of a model name (see `services.tags.gto_name`)."""
-    from gitreg.services.tags import gto_name
-
-    return gto_name(model)
-
-
 def dvc_yaml_with(
     raw: bytes | None,
     gto: str,

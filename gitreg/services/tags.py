@@ -147,9 +147,6 @@ class ModelTags:
         self.last_time = max(int(time.time()), self.last_time + 1)
         return self.last_time
 
-    def version_ref(self, tag: str) -> TagRef | None:
-        return self.tags.get(tag)
-
 
 def model_tags(reg: Registry, gto: str) -> ModelTags:
     """The model's tags: one `git for-each-ref` per model and process, then kept up to date
