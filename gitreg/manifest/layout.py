@@ -6,6 +6,7 @@ hash of the key, so a commit rewrites a few small trees, never one huge one.
 
 from __future__ import annotations
 
+import re
 from hashlib import md5
 
 CONFIG = "gitreg.yaml"
@@ -112,3 +113,17 @@ def cache_entry(key: str) -> str:
 
 def artifact_metadata_dir(name: str, version: str) -> str:
     return f"{artifact_dir(name)}/metadata/{shard(version)}/{version}"
+
+
+# The same paths read back: what a changed file is (history, replay, tags). Groups are the
+# escaped names and versions, in path order.
+_SEG = r"[^/]+"
+_FAN = rf"{_SEG}/{_SEG}"
+MODEL_ENTITY_RE = re.compile(rf"{MODELS}/({_SEG})/model\.yaml")
+MODEL_VERSION_RE = re.compile(rf"{MODELS}/({_SEG})/versions/{_FAN}/({_SEG})/version\.yaml")
+MODEL_LINK_RE = re.compile(
+    rf"{MODELS}/({_SEG})/versions/{_FAN}/({_SEG})/links/({_SEG})/{_FAN}/({_SEG})\.yaml"
+)
+ARTIFACT_ENTITY_RE = re.compile(rf"{ARTIFACTS}/({_SEG})/artifact\.yaml")
+ARTIFACT_VERSION_RE = re.compile(rf"{ARTIFACTS}/({_SEG})/versions/{_FAN}/({_SEG})\.dvc")
+ARTIFACT_METADATA_RE = re.compile(rf"{ARTIFACTS}/({_SEG})/metadata/{_FAN}/({_SEG})/(.+)")

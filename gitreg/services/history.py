@@ -104,12 +104,12 @@ def _git_log(
 # -- diff -----------------------------------------------------------------------------------
 _SEG = r"[^/]+"
 _FAN = rf"{_SEG}/{_SEG}"
-_MODEL_VERSION = re.compile(rf"models/({_SEG})/versions/{_FAN}/({_SEG})/version\.yaml")
-_MODEL = re.compile(rf"models/({_SEG})/model\.yaml")
-_LINK = re.compile(rf"models/({_SEG})/versions/{_FAN}/({_SEG})/links/({_SEG})/{_FAN}/(.+)\.yaml")
+_MODEL_VERSION = layout.MODEL_VERSION_RE
+_MODEL = layout.MODEL_ENTITY_RE
+_LINK = layout.MODEL_LINK_RE
 _MODEL_METADATA = re.compile(rf"models/({_SEG})/versions/{_FAN}/({_SEG})/metadata/.+")
-_ARTIFACT_VERSION = re.compile(rf"artifacts/({_SEG})/versions/{_FAN}/(.+)\.dvc")
-_ARTIFACT_METADATA = re.compile(rf"artifacts/({_SEG})/metadata/{_FAN}/({_SEG})/.+")
+_ARTIFACT_VERSION = layout.ARTIFACT_VERSION_RE
+_ARTIFACT_METADATA = layout.ARTIFACT_METADATA_RE
 _RUN = re.compile(rf"runs/{_SEG}/({_SEG})\.yaml")
 
 

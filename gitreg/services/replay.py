@@ -37,10 +37,10 @@ from gitreg.stores.git import Delete, Op, Put, Snapshot
 from gitreg.stores.git.repository import CommitWriter
 
 _S = r"[^/]+"
-_ART_PTR = re.compile(rf"artifacts/({_S})/versions/{_S}/{_S}/({_S})\.dvc")
-_ART_META = re.compile(rf"artifacts/({_S})/metadata/{_S}/{_S}/({_S})/(.+)")
-_ART_ENTITY = re.compile(rf"artifacts/({_S})/artifact\.yaml")
-_MODEL_ENTITY = re.compile(rf"models/({_S})/model\.yaml")
+_ART_PTR = layout.ARTIFACT_VERSION_RE
+_ART_META = layout.ARTIFACT_METADATA_RE
+_ART_ENTITY = layout.ARTIFACT_ENTITY_RE
+_MODEL_ENTITY = layout.MODEL_ENTITY_RE
 _MODEL_NUMBER = re.compile(rf"models/({_S})/numbers/{_S}/{_S}/(\d+)@({_S})")
 _MODEL_VER = re.compile(rf"models/({_S})/versions/{_S}/{_S}/({_S})/(.+)")
 _LINK = re.compile(rf"links/({_S})/{_S}/{_S}/({_S})\.yaml")

@@ -333,9 +333,9 @@ class Wanted:
     stages: dict[str, list[WantedStage]] = field(default_factory=dict)
 
 
-_MODEL = re.compile(r"models/([^/]+)/model\.yaml")
-_VERSION = re.compile(r"models/([^/]+)/versions/[^/]+/[^/]+/([^/]+)/version\.yaml")
-_LINK = re.compile(r"models/([^/]+)/versions/[^/]+/[^/]+/([^/]+)/links/.+\.yaml")
+_MODEL = layout.MODEL_ENTITY_RE
+_VERSION = layout.MODEL_VERSION_RE
+_LINK = layout.MODEL_LINK_RE
 
 
 def wanted(reg: Registry) -> Wanted:
