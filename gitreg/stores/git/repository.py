@@ -343,7 +343,9 @@ class GitStore:
     def snapshot(self, rev: str | None = None) -> Snapshot:
         """The registry at `rev`; by default the branch tip, or in a fresh clone (no local
         branch yet) the remote-tracking tip `refs/remotes/<remote>/<branch>`."""
-        commit = self.read_head() if rev is None else self.resolve(rev)
+        return self._at(self.read_head() if rev is None else self.resolve(rev))
+
+    def _at(self, commit: str | None) -> Snapshot:
         if commit is None:
             return Snapshot(self.objects, None, None)
         return Snapshot(self.objects, commit, self.objects.commit_tree(commit))
@@ -483,9 +485,12 @@ class GitStore:
         the tags to write with it (see `commit`).
         """
         delay = 0.001
-        self.start_from_tracking()
         for _ in range(attempts):
-            snap = self.snapshot()
+            head = self.head()
+            if head is None:  # a fresh clone: build on the team's registry, not an orphan
+                self.start_from_tracking()
+                head = self.head()
+            snap = self._at(head)
             ops, message, result = build(snap)
             if not ops:
                 return result, snap.commit
