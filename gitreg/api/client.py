@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gitreg.services.gc import GcReport
     from gitreg.services.history import Change, Diff
     from gitreg.services.lineage import LineageNode
+    from gitreg.services.links import LinkTo
     from gitreg.services.registry import InitResult, Registry
     from gitreg.services.sync import RemoteSwitch, SyncResult
     from gitreg.services.tags import RebuildResult, TagInfo
@@ -207,11 +208,15 @@ class Client:
         producer: dict[str, str] | None = None,
         progress: Progress | None = None,
         link: bool = True,
+        model: Model | None = None,
+        is_model_artifact: bool = False,
+        is_deployment_artifact: bool = False,
     ) -> ArtifactVersionResponse:
-        """Store `data` and register it as a new version of artifact `name`; inside a step
-        it is linked to the step's model (unless `link=False`)."""
+        """Store `data` and register it as a new version of artifact `name`, linked in the
+        same commit to `model`'s version (inside a step: by default the step's model, unless
+        `link=False`), which ZenML's get-or-create may make in that commit too."""
         from gitreg.materializers import registry as materializers
-        from gitreg.services import artifacts
+        from gitreg.services import artifacts, links
 
         ctx = current_step()
         if producer is None and ctx is not None:
@@ -234,13 +239,19 @@ class Client:
         mat: Materializer | None = materializers.resolve(materializer) if materializer else None
         reg = self._reg
         embedded = lambda: reg.is_embedded(reg.remote_of(reg.snapshot()))  # noqa: E731
+        if model is None and link and ctx is not None:
+            model = ctx.model
+        to = None if model is None else self._link_to(model, is_model_artifact, is_deployment_artifact)  # fmt: skip
         with _bar_for(data, new.name, progress, embedded) as bar:
-            saved = artifacts.save(self._reg, data, new, mat, progress or bar)
+            if to is None:
+                saved = artifacts.save(self._reg, data, new, mat, progress or bar)
+            else:
+                saved, _, mv = links.save_linked(self._reg, data, new, to, mat, progress or bar)
+                if model is not None and model.resolved is None:
+                    model.adopt(ModelVersionResponse(mv, self))
         response = ArtifactVersionResponse(saved, self)
         if link and ctx is not None:
             ctx.saved.append(response)
-            if ctx.model is not None:
-                self.link_artifact_to_model(response, ctx.model)
         return response
 
     def load_artifact(self, name_or_id: str | UUID, version: str | int | None = None) -> Any:
@@ -457,15 +468,15 @@ class Client:
         came from: `source` (a commit, tag or branch of this repository), else HEAD."""
         from gitreg.services import models, runs
 
-        model = names.model_name(model_name_or_id)
-        ver = None if name is None else names.version(getattr(name, "value", name))
-        tag_list = [names.tag(t) for t in tags or []]
-        code = None if source is None else runs.code_ref_of(self._reg, source)
-        view = models.ensure_version(
-            self._reg, model, ver, description=description, tags=tag_list, card=model_card,
-            code=code,
-        )  # fmt: skip
-        return ModelVersionResponse(view, self)
+        req = models.VersionRequest(
+            model=names.model_name(model_name_or_id),
+            version=None if name is None else names.version(getattr(name, "value", name)),
+            description=description,
+            tags=tuple(names.tag(t) for t in tags or []),
+            card=model_card,
+            code=None if source is None else runs.code_ref_of(self._reg, source),
+        )
+        return ModelVersionResponse(models.ensure_version(self._reg, req), self)
 
     def set_model_version_stage(
         self, model: str, version: str, stage: str, force: bool = False
@@ -503,7 +514,7 @@ class Client:
         is_deployment_artifact: bool = False,
     ) -> LinkResponse:
         """Link an artifact version to a model version (the step's model when omitted)."""
-        from gitreg.services import artifacts, links
+        from gitreg.services import links
 
         if isinstance(artifact_version_id, ArtifactVersionResponse):
             art = artifact_version_id.view.meta.id
@@ -523,16 +534,31 @@ class Client:
                     "needs model=Model(...) outside a step (or inside a step without a model)",
                 )
             model = ctx.model
-        self._own(model)
+        to = self._link_to(model, is_model_artifact, is_deployment_artifact)
+        lk, mv = links.link_to(self._reg, to, art)
         if model.resolved is None:
-            artifacts.get(self._reg, art)  # fail before creating a model version
-        mv = model.ensure_version()
+            model.adopt(ModelVersionResponse(mv, self))
+        return LinkResponse(lk, self)
+
+    def _link_to(
+        self, model: Model, is_model_artifact: bool, is_deployment_artifact: bool
+    ) -> LinkTo:
+        """Where a link to `model` goes: its version, or the one ZenML's get-or-create makes
+        for it in the link's own commit."""
+        from gitreg.services import links, models
+
+        self._own(model)
+        mv = model.resolved
+        if mv is None:
+            req = model.request()
+        else:
+            req = models.VersionRequest(mv.model_name, mv.name, create=False)
         kind = None
         if is_model_artifact:
             kind = LinkKind.MODEL
         elif is_deployment_artifact:
             kind = LinkKind.DEPLOYMENT
-        return LinkResponse(links.link(self._reg, mv.model_name, mv.name, art, kind), self)
+        return links.LinkTo(req, kind)
 
     def list_links(self, model: str, version: str) -> list[LinkResponse]:
         """The artifact versions linked to a model version, oldest first."""

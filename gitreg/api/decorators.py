@@ -84,7 +84,7 @@ class Step:
         if run is not None:
             return runner.execute(self, run, args, kwargs, id)
         # a step outside a pipeline is a one-step run
-        with runner.start_run(self.name, None, None, {}, is_pipeline=False) as run:
+        with runner.start_run(self.name, self.model, None, {}, is_pipeline=False) as run:
             return runner.execute(self, run, args, kwargs, id)
 
     def output_names(

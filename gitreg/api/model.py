@@ -11,6 +11,8 @@ from gitreg.enums import LinkKind
 if TYPE_CHECKING:
     from gitreg.api.client import Client
     from gitreg.api.responses import ArtifactVersionResponse, ModelVersionResponse
+    from gitreg.manifest.schema import CodeRef
+    from gitreg.services.models import VersionRequest
 
 
 class Model:
@@ -98,16 +100,33 @@ class Model:
         """The version this model stands for, created if ZenML's rules say so (a new number
         for `version=None`, a new name once); numbers, 'latest' and stages only fetch."""
         if self._resolved is None:
-            self._resolved = self.client.create_model_version(
-                self.name,
-                self.version,
-                description=self.description,
-                tags=self.tags,
-                model_card=self.card,
+            self.adopt(
+                self.client.create_model_version(
+                    self.name,
+                    self.version,
+                    description=self.description,
+                    tags=self.tags,
+                    model_card=self.card,
+                )
             )
-            if self.version is None:
-                self.version = self._resolved.name
+        assert self._resolved is not None
         return self._resolved
+
+    def request(self, code: CodeRef | None = None) -> VersionRequest:
+        """The get-or-create of the version this model stands for, for one service call
+        (`code`: the code commit a new version records; default: the checkout now)."""
+        from gitreg.services.models import VersionRequest
+
+        return VersionRequest(
+            self.name, self.version, self.description, tuple(self.tags), self.card, code
+        )
+
+    def adopt(self, version: ModelVersionResponse) -> None:
+        """Stand for `version`, which a client call fetched or created for this model (a
+        link that created the version in its own commit)."""
+        self._resolved = version
+        if self.version is None:
+            self.version = version.name
 
     def get_version(self) -> ModelVersionResponse:
         """The version this model stands for, fetched without creating it."""

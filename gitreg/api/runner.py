@@ -25,7 +25,11 @@ from gitreg.api.context import (
 )
 from gitreg.api.external_artifact import ExternalArtifact
 from gitreg.api.model import Model
-from gitreg.api.responses import ArtifactVersionResponse, PipelineRunResponse
+from gitreg.api.responses import (
+    ArtifactVersionResponse,
+    ModelVersionResponse,
+    PipelineRunResponse,
+)
 from gitreg.errors import ManifestError, UsageError
 
 if TYPE_CHECKING:
@@ -108,6 +112,19 @@ class Run:
         from gitreg.services import runs
 
         runs.save_run(self.client.registry, self.manifest, cache)
+
+    def start(self, model: Model | None) -> None:
+        """Write the run manifest, with `model`'s version fetched or created in the same
+        commit (ZenML: the run's model version exists before any step runs)."""
+        from gitreg.services import runs
+
+        if model is None or model.resolved is not None:
+            self.save()
+            return
+        req = model.request(code=self.manifest.code)
+        mv = runs.save_run(self.client.registry, self.manifest, version=req)
+        assert mv is not None
+        model.adopt(ModelVersionResponse(mv, self.client))
 
 
 class StepArtifact:
@@ -201,11 +218,8 @@ class start_run:
         self.run.is_pipeline = self.is_pipeline
         self.run.extra = self.extra
         resolved = self.run.resolve(model)
-        if resolved is not None:
-            # as ZenML: the run's model version exists (or the run fails) before any step runs
-            resolved.ensure_version()
-            manifest.model = _version_of(resolved)
-        self.run.save()
+        self.run.start(resolved)
+        manifest.model = _version_of(resolved)
         if self.is_pipeline:
             _configure_logging()
             log.info("Initiating a new run for the pipeline: %s (run %s).", name, run_id[:8])
@@ -337,15 +351,11 @@ def execute(
                 tags=tags or None,
                 artifact_type=atype,
                 run_metadata=meta or None,
-                link=False,
+                link=False,  # an output, not a manual save: linked to `model` only
+                model=model,
+                is_model_artifact=bool(config and config.is_model_artifact),
+                is_deployment_artifact=bool(config and config.is_deployment_artifact),
             )
-            if model is not None:
-                client.link_artifact_to_model(
-                    art,
-                    model,
-                    is_model_artifact=bool(config and config.is_model_artifact),
-                    is_deployment_artifact=bool(config and config.is_deployment_artifact),
-                )
             entry.outputs[out_key] = str(art.id)
         entry.status = "completed"
         log.info("Step %s has finished.", invocation)

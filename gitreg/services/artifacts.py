@@ -9,7 +9,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitreg import names
@@ -66,6 +66,19 @@ def save(
     progress: Progress | None = None,
 ) -> ArtifactVersion:
     """Store `data`'s bytes in the cache and the remote, then commit its manifest."""
+    stored = store(reg, data, new, materializer, progress)
+    return reg.transact(lambda snap: stored.version_ops(reg, snap))
+
+
+def store(
+    reg: Registry,
+    data: Any,
+    new: NewVersion,
+    materializer: Materializer | None = None,
+    progress: Progress | None = None,
+) -> Stored:
+    """Store `data`'s bytes in the cache and push them to the remote (data first: the
+    manifest that names them is committed only after this)."""
     from gitreg.materializers import registry as materializers
     from gitreg.stores.data.storage import why_failed
 
@@ -77,7 +90,7 @@ def save(
     mat = materializer or materializers.for_object(data)
     store = reg.data(snap)
     try:
-        stored = _store(reg, store, data, mat, progress)
+        obj = _store(reg, store, data, mat, progress)
     except OSError as e:
         raise StorageError(
             "write the local cache in",
@@ -85,11 +98,10 @@ def save(
             why_failed(e),
             "nothing was registered. Free some space and retry.",
         ) from e
-    store.push(stored, progress)  # data first: the manifest is committed only after this
-    return add_version(
-        reg,
+    store.push(obj, progress)
+    return Stored(
         new,
-        stored,
+        obj,
         artifact_type=new.artifact_type or mat.artifact_type_for(data),
         data_type=f"{type(data).__module__}.{type(data).__qualname__}",
         materializer=mat.name,
@@ -116,26 +128,26 @@ def _store(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def add_version(
-    reg: Registry,
-    new: NewVersion,
-    stored: StoredObject,
-    *,
-    artifact_type: ArtifactType,
-    data_type: str,
-    materializer: str,
-    extra: dict[str, Any],
-) -> ArtifactVersion:
-    """Register bytes already pushed to the remote as a new artifact version."""
-    art_id = new_id()
-    created = now()
-    name = new.name
+@dataclass(frozen=True)
+class Stored:
+    """Bytes in the cache and the remote, waiting for the manifest that registers them."""
 
-    def build(snap: Snapshot) -> tuple[list[Op], str, ArtifactVersion]:
+    new: NewVersion
+    obj: StoredObject
+    artifact_type: ArtifactType
+    data_type: str
+    materializer: str
+    extra: dict[str, Any]
+    id: str = field(default_factory=new_id)
+    created: str = field(default_factory=now)
+
+    def version_ops(self, reg: Registry, snap: Snapshot) -> tuple[list[Op], str, ArtifactVersion]:
+        """The ops registering these bytes as the next (or the named) version on `snap`."""
         reg.require_initialized(snap)
+        new, name = self.new, self.new.name
         entity_path = layout.artifact_entity(name)
         entity = reg.load(snap, ArtifactEntity, entity_path) or ArtifactEntity(
-            name=name, created=created
+            name=name, created=self.created
         )
         if new.version is None:
             number = entity.next_number
@@ -151,36 +163,36 @@ def add_version(
         if names.is_number(ver):
             next_number = max(next_number, int(ver) + 1)
         meta = ArtifactMeta(
-            id=art_id,
+            id=self.id,
             name=name,
             version=ver,
             seq=seq,
-            type=artifact_type,
-            data_type=data_type,
-            materializer=materializer,
-            created=created,
+            type=self.artifact_type,
+            data_type=self.data_type,
+            materializer=self.materializer,
+            created=self.created,
             tags=list(new.tags),
             user_metadata=new.user_metadata or {},
             run_metadata=new.run_metadata or {},
-            extra=extra,
+            extra=self.extra,
             producer=new.producer,
         )
         path = layout.artifact_version(name, ver)
-        pointer = ArtifactVersionFile(
-            outs=[DvcOut(md5=stored.md5, size=stored.size, path=ver, nfiles=stored.nfiles)],
-            meta={"gitreg": meta},
-        )
+        out = DvcOut(md5=self.obj.md5, size=self.obj.size, path=ver, nfiles=self.obj.nfiles)
+        pointer = ArtifactVersionFile(outs=[out], meta={"gitreg": meta})
         new_entity = entity.model_copy(
-            update={"next_number": next_number, "count": seq, "latest": Ref(version=ver, id=art_id)}
+            update={
+                "next_number": next_number,
+                "count": seq,
+                "latest": Ref(version=ver, id=self.id),
+            }
         )
         ops: list[Op] = [
             reg.put(path, pointer),
             reg.put(entity_path, new_entity),
-            reg.put(layout.id_entry(art_id), IdEntry(kind="artifact_version", path=path)),
+            reg.put(layout.id_entry(self.id), IdEntry(kind="artifact_version", path=path)),
         ]
         return ops, f"gitreg: save artifact {name}@{ver}", ArtifactVersion(pointer, path)
-
-    return reg.transact(build)
 
 
 # -- loading --------------------------------------------------------------------------------

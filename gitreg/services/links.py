@@ -4,69 +4,169 @@ newest model-kind link, for DVC and GTO."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from gitreg.enums import LinkKind, ModelStages
-from gitreg.errors import ModelNotFoundError
 from gitreg.manifest import layout
-from gitreg.manifest.schema import LinkFile, ModelEntity, ModelVersionFile, now
+from gitreg.manifest.schema import LinkFile, ModelEntity, now
 from gitreg.manifest.yaml_io import dumps, loads
 from gitreg.services import artifacts
-from gitreg.services.registry import Registry
-from gitreg.services.views import Link
+from gitreg.services.registry import Build, Registry
+from gitreg.services.views import ArtifactVersion, Link, ModelVersion
 from gitreg.stores.git import Op, Put, Snapshot
 from gitreg.stores.git.tags import NewTag
+
+if TYPE_CHECKING:
+    from gitreg.materializers.base import Materializer
+    from gitreg.services.models import VersionOps, VersionRequest
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LinkTo:
+    """The model version a link goes to (fetched or created) and the link's kind (None:
+    the one the artifact's type implies)."""
+
+    version: VersionRequest
+    kind: LinkKind | None = None
+
+
+@dataclass
+class _Linking:
+    """What one commit's link does: its ops, and what its tags need."""
+
+    ops: list[Op]
+    link: Link
+    version: VersionOps
+    artifact: tuple[str, bytes | None] | None  # a first model-kind link: (data path, dvc.yaml)
+
+    @property
+    def message(self) -> str:
+        lf, mv = self.link.file, self.version.file
+        made = f"create model version {mv.model}@{mv.name}, " if self.version.created else ""
+        return f"gitreg: {made}link {lf.artifact}@{lf.version} to {mv.model}@{mv.name}"
+
+    def tags(self, reg: Registry, snap: Snapshot, commit: str) -> list[NewTag]:
+        from gitreg.services import tags
+
+        v = self.version
+        if v.created:
+            return tags.version_created(reg, snap, v.entity, v.file, commit, self.artifact)
+        if self.artifact is None:
+            return []
+        path, raw = self.artifact
+        return tags.model_linked(reg, v.entity, v.file.name, v.file.number, path, raw, commit)
+
+
+def _linking(
+    reg: Registry, snap: Snapshot, to: LinkTo, av: ArtifactVersion, created: str
+) -> _Linking:
+    from gitreg.services import models
+
+    v = models.version_ops(reg, snap, to.version, created)
+    mv, e, meta = v.file, v.entity, av.meta
+    path = layout.model_link(mv.model, mv.name, meta.name, meta.version)
+    existing = reg.load(snap, LinkFile, path)
+    if existing is not None and (to.kind is None or existing.kind is to.kind):
+        return _Linking(v.ops, Link(mv.model, mv.name, existing), v, None)
+    new = LinkFile(
+        artifact=meta.name,
+        version=meta.version,
+        artifact_id=meta.id,
+        seq=meta.seq,
+        kind=to.kind or LinkKind.for_type(meta.type),
+        created=created,
+    )
+    ops: list[Op] = [*v.ops, reg.put(path, new)]
+    artifact = None
+    if new.kind is LinkKind.MODEL:
+        from gitreg.services import tags
+
+        raw = snap.read(layout.DVC_YAML)
+        production = [v for v, s in e.stages.items() if s == ModelStages.PRODUCTION.value]
+        if not production or production[0] == mv.name:
+            put = dvc_yaml_with(raw, tags.dvc_name_of(e), mv.model, av.data_path, meta.name, meta.version, bool(production))  # fmt: skip
+            ops.append(put)
+            raw = put.data
+        artifact = (av.data_path, raw)
+    return _Linking(ops, Link(mv.model, mv.name, new), v, artifact)
 
 
 def link(
     reg: Registry, model: str, version: str, artifact_id: str, kind: LinkKind | None = None
 ) -> Link:
-    """Link an artifact version to an existing model version; linking twice is a no-op.
-    `kind` defaults to the one the artifact's type implies."""
-    from gitreg.services import tags
+    """Link an artifact version to an existing model version; linking twice is a no-op."""
+    from gitreg.services.models import VersionRequest
 
+    return link_to(reg, LinkTo(VersionRequest(model, version, create=False), kind), artifact_id)[0]
+
+
+def link_to(reg: Registry, to: LinkTo, artifact_id: str) -> tuple[Link, ModelVersion]:
+    """Link an artifact version to a model version, which is created in the same commit if
+    `to` asks for a new one (ZenML's get-or-create); linking twice is a no-op."""
     created = now()
-    first: list[tuple[ModelEntity, int, str, bytes | None]] = []  # a version's tag to re-point
+    done: list[_Linking] = []
 
     def build(snap: Snapshot) -> tuple[list[Op], str, Link]:
-        first.clear()
-        av = artifacts.get(reg, artifact_id, snap=snap)
-        mv = reg.load(snap, ModelVersionFile, layout.model_version(model, version))
-        if mv is None:
-            raise ModelNotFoundError(model, version)
-        meta = av.meta
-        path = layout.model_link(model, version, meta.name, meta.version)
-        existing = reg.load(snap, LinkFile, path)
-        if existing is not None and (kind is None or existing.kind is kind):
-            return [], "", Link(model, version, existing)
-        new = LinkFile(
-            artifact=meta.name,
-            version=meta.version,
-            artifact_id=meta.id,
-            seq=meta.seq,
-            kind=kind or LinkKind.for_type(meta.type),
-            created=created,
-        )
-        ops: list[Op] = [reg.put(path, new)]
-        e = reg.load(snap, ModelEntity, layout.model_entity(model))
-        if new.kind is LinkKind.MODEL and e is not None:
-            raw = snap.read(layout.DVC_YAML)
-            production = [v for v, s in e.stages.items() if s == ModelStages.PRODUCTION.value]
-            if not production or production[0] == version:
-                put = dvc_yaml_with(raw, tags.dvc_name_of(e), model, av.data_path, meta.name, meta.version, bool(production))  # fmt: skip
-                ops.append(put)
-                raw = put.data
-            first.append((e, mv.number, av.data_path, raw))
-        message = f"gitreg: link {meta.name}@{meta.version} to {model}@{version}"
-        return ops, message, Link(model, version, new)
+        done.clear()
+        reg.require_initialized(snap)
+        av = artifacts.get(reg, artifact_id, snap=snap)  # before a model version is made
+        done.append(_linking(reg, snap, to, av, created))
+        return done[0].ops, done[0].message, done[0].link
 
+    result = _commit(reg, build, done)
+    return result, _view(reg, done[0])
+
+
+def save_linked(
+    reg: Registry,
+    data: Any,
+    new: artifacts.NewVersion,
+    to: LinkTo,
+    materializer: Materializer | None = None,
+    progress: artifacts.Progress | None = None,
+) -> tuple[ArtifactVersion, Link, ModelVersion]:
+    """Save `data` as a new artifact version (bytes first, see `artifacts.save`) and link it
+    to a model version (created if `to` asks for a new one), all in one commit."""
+    from gitreg.services import models
+
+    models.check_fetchable(reg, reg.snapshot(), to.version)
+    created = now()
+    done: list[_Linking] = []
+    stored = artifacts.store(reg, data, new, materializer, progress)
+
+    def build(snap: Snapshot) -> tuple[list[Op], str, ArtifactVersion]:
+        done.clear()
+        ops, message, av = stored.version_ops(reg, snap)
+        linking = _linking(reg, snap, to, av, created)
+        done.append(linking)
+        return [*ops, *linking.ops], f"{message}; {linking.message.removeprefix('gitreg: ')}", av
+
+    av = _commit(reg, build, done)
+    return av, done[0].link, _view(reg, done[0])
+
+
+def _commit(reg: Registry, build: Build[T], done: list[_Linking]) -> T:
     made: list[NewTag] = []
 
     def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
-        made[:] = [t for e, n, p, raw in first for t in tags.model_linked(reg, e, version, n, p, raw, commit)]  # fmt: skip
+        made[:] = [t for lk in done for t in lk.tags(reg, snap, commit)]
         return made
+
+    from gitreg.services import tags
 
     result = reg.transact(build, extra)
     tags.remember(reg, made)
     return result
+
+
+def _view(reg: Registry, done: _Linking) -> ModelVersion:
+    from gitreg.services import models
+
+    mv = done.version.file
+    return models.get_version(reg, mv.model, mv.name)
 
 
 def dvc_yaml_with(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from gitreg import names
@@ -253,58 +254,98 @@ def _create_version_ops(
     return ops, e, mv
 
 
-def ensure_version(
-    reg: Registry,
-    model: str,
-    version: str | None,
-    *,
-    description: str | None = None,
-    tags: list[str] | None = None,
-    card: dict[str, Any] | None = None,
-    code: CodeRef | None = None,
-) -> ModelVersion:
-    """ZenML's get-or-create: None makes a new numbered version; a name is created once;
-    a number, 'latest' or a stage only fetch. `card` (ZenML's model card fields) is kept
-    on the model's manifest when this call creates the model; `code` (default: the user's
-    checkout now) is the code commit a new version records."""
+@dataclass(frozen=True)
+class VersionRequest:
+    """A model version to fetch or create, as ZenML's `Model(name, version)` asks for it
+    (validated by the caller)."""
+
+    model: str
+    version: str | None = None  # None: a new numbered version
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    card: dict[str, Any] | None = None  # ZenML's model card, kept if the model is new
+    code: CodeRef | None = None  # None: the user's checkout now
+    create: bool = True  # False: `version` is the exact name of an existing version
+
+
+@dataclass(frozen=True)
+class VersionOps:
+    """What `version_ops` found or will create: no ops if the version exists."""
+
+    ops: list[Op]
+    entity: ModelEntity
+    file: ModelVersionFile
+    created: bool
+
+
+def version_ops(reg: Registry, snap: Snapshot, req: VersionRequest, created: str) -> VersionOps:
+    """ZenML's get-or-create on `snap`: None makes a new numbered version; a name is created
+    once; a number, 'latest' or a stage only fetch."""
+    e = entity(reg, snap, req.model)
+    if req.version is not None:
+        found = None
+        if e is not None:
+            found = req.version if not req.create else find_version_name(reg, snap, e, req.version)
+        mv = (
+            reg.load(snap, ModelVersionFile, layout.model_version(req.model, found))
+            if found
+            else None
+        )
+        if e is not None and mv is not None:
+            return VersionOps([], e, mv, False)
+        if not req.create:
+            raise ModelNotFoundError(req.model, req.version)
+        if req.version in STAGE_NAMES or names.is_number(req.version):
+            raise ModelNotFoundError(
+                req.model,
+                req.version,
+                ": numbers, 'latest' and stage names only fetch existing versions; "
+                "give a new version name to create one",
+            )
+    from gitreg.services.runs import recent_code_ref
+
+    ops, new_e, mv = _create_version_ops(
+        reg, snap, e, req.model, req.version, req.description, list(req.tags), created,
+        req.card, req.code or recent_code_ref(reg),
+    )  # fmt: skip
+    return VersionOps(ops, new_e, mv, True)
+
+
+def check_fetchable(reg: Registry, snap: Snapshot, req: VersionRequest) -> None:
+    """Raise as `version_ops` would if `req` only fetches (an exact name, a number,
+    'latest' or a stage) and finds nothing: a save checks this before storing a byte."""
+    v = req.version
+    if v is not None and (not req.create or v in STAGE_NAMES or names.is_number(v)):
+        version_ops(reg, snap, req, now())
+
+
+def ensure_version(reg: Registry, req: VersionRequest) -> ModelVersion:
+    """Fetch or create a model version (see `version_ops`); a new one records its code
+    commit and gets its tag."""
     reg.ensure_initialized()
     created = now()
-    made_by: list[tuple[ModelEntity, ModelVersionFile]] = []
+    made_by: list[VersionOps] = []
 
     def build(snap: Snapshot) -> tuple[list[Op], str, str]:
         made_by.clear()
         reg.require_initialized(snap)
-        e = entity(reg, snap, model)
-        if version is not None:
-            if e is not None:
-                found = find_version_name(reg, snap, e, version)
-                if found is not None:
-                    return [], "", found
-            if version in STAGE_NAMES or names.is_number(version):
-                raise ModelNotFoundError(
-                    model,
-                    version,
-                    ": numbers, 'latest' and stage names only fetch existing versions; "
-                    "give a new version name to create one",
-                )
-        from gitreg.services.runs import recent_code_ref
-
-        ops, new_e, mv = _create_version_ops(
-            reg, snap, e, model, version, description, list(tags or []), created, card,
-            code or recent_code_ref(reg),
-        )  # fmt: skip
-        made_by.append((new_e, mv))
-        return ops, f"gitreg: create model version {model}@{mv.name}", mv.name
+        found = version_ops(reg, snap, req, created)
+        made_by.append(found)
+        return (
+            found.ops,
+            f"gitreg: create model version {req.model}@{found.file.name}",
+            found.file.name,
+        )
 
     made: list[NewTag] = []
 
     def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
-        made[:] = [t for e, mv in made_by for t in gtags.version_created(reg, snap, e, mv, commit)]
+        made[:] = [t for v in made_by if v.created for t in gtags.version_created(reg, snap, v.entity, v.file, commit)]  # fmt: skip
         return made
 
     name = reg.transact(build, extra)
     gtags.remember(reg, made)
-    return get_version(reg, model, name)
+    return get_version(reg, req.model, name)
 
 
 # -- stages ---------------------------------------------------------------------------------

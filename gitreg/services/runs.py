@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 import subprocess
 import time
+from typing import TYPE_CHECKING
 
 from gitreg.errors import GitregError, ManifestError, RunNotFoundError
 from gitreg.manifest import layout
-from gitreg.manifest.schema import CacheEntry, CodeRef, IdEntry, RunFile
+from gitreg.manifest.schema import CacheEntry, CodeRef, IdEntry, RunFile, now
 from gitreg.services import artifacts
 from gitreg.services.registry import Registry
+from gitreg.services.views import ModelVersion
 from gitreg.stores.git import Op, Snapshot
+from gitreg.stores.git.tags import NewTag
+
+if TYPE_CHECKING:
+    from gitreg.services.models import VersionRequest
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +90,51 @@ def _is_branch(reg: Registry, rev: str) -> bool:
     return proc.returncode == 0
 
 
-def save_run(reg: Registry, run: RunFile, cache: dict[str, CacheEntry] | None = None) -> None:
-    """Write (or rewrite) a run manifest, plus cache entries, as one commit."""
+def save_run(
+    reg: Registry,
+    run: RunFile,
+    cache: dict[str, CacheEntry] | None = None,
+    version: VersionRequest | None = None,
+) -> ModelVersion | None:
+    """Write (or rewrite) a run manifest, plus cache entries, as one commit; `version`: the
+    run's model version, fetched or created in that commit (returned)."""
+    from gitreg.services import models
+    from gitreg.services import tags as gtags
+
     path = layout.run_manifest(run.id)
+    created = now()
+    found: list[models.VersionOps] = []
 
     def build(snap: Snapshot) -> tuple[list[Op], str, None]:
+        found.clear()
         reg.require_initialized(snap)
-        ops: list[Op] = [reg.put(path, run)]
+        manifest, ops = run, []
+        if version is not None:
+            v = models.version_ops(reg, snap, version, created)
+            found.append(v)
+            ops += v.ops
+            manifest = run.model_copy(update={"model": f"{v.file.model}@{v.file.name}"})
+        ops.append(reg.put(path, manifest))
         if not snap.exists(layout.id_entry(run.id)):
             ops.append(reg.put(layout.id_entry(run.id), IdEntry(kind="run", path=path)))
         for key, entry in (cache or {}).items():
             ops.append(reg.put(layout.cache_entry(key), entry))
-        return ops, f"gitreg: run {run.pipeline} {run.id[:8]} {run.status}", None
+        message = f"gitreg: run {run.pipeline} {run.id[:8]} {run.status}"
+        if found and found[0].created:
+            message += f"; create model version {found[0].file.model}@{found[0].file.name}"
+        return ops, message, None
 
-    reg.transact(build)
+    made: list[NewTag] = []
+
+    def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
+        made[:] = [t for v in found if v.created for t in gtags.version_created(reg, snap, v.entity, v.file, commit)]  # fmt: skip
+        return made
+
+    reg.transact(build, extra)
+    gtags.remember(reg, made)
+    if not found:
+        return None
+    return models.get_version(reg, found[0].file.model, found[0].file.name)
 
 
 def get_run(reg: Registry, run_id: str, snap: Snapshot | None = None) -> RunFile:

@@ -189,9 +189,15 @@ def _new(reg: Registry, name: str, target: str, at: int, subject: str, old: str 
 
 # -- tags a write adds (called inside its commit's batch) --------------------------------------
 def version_created(
-    reg: Registry, snap: Snapshot, e: ModelEntity, mv: ModelVersionFile, commit: str
+    reg: Registry,
+    snap: Snapshot,
+    e: ModelEntity,
+    mv: ModelVersionFile,
+    commit: str,
+    artifact: tuple[str, bytes | None] | None = None,
 ) -> list[NewTag]:
-    """The tag of a version created by `commit` (`snap`: the tip it was built on)."""
+    """The tag of a version created by `commit` (`snap`: the tip it was built on);
+    `artifact` (data path, `dvc.yaml`): the model artifact the same commit linked to it."""
     if not reg.git.is_main:
         return []  # a proposal's versions are tagged once it is merged
     gto = dvc_name_of(e)
@@ -205,8 +211,30 @@ def version_created(
     cache = model_tags(reg, gto)
     name = f"{gto}@{tv}"
     current = cache.tags.get(name)
-    subject = f"{REGISTER} {e.name}@{mv.name}"
-    return [_new(reg, name, commit, cache.next_time(), subject, current.sha if current else None)]
+    target, subject = commit, f"{REGISTER} {e.name}@{mv.name}"
+    if artifact is not None:
+        target, subject = _at_artifact(reg, e, gto, mv.name, artifact, commit)
+    return [_new(reg, name, target, cache.next_time(), subject, current.sha if current else None)]
+
+
+def _at_artifact(
+    reg: Registry,
+    e: ModelEntity,
+    gto: str,
+    version: str,
+    artifact: tuple[str, bytes | None],
+    commit: str,
+) -> tuple[str, str]:
+    """(target, subject) of the tag of a version whose model artifact `commit` linked: the
+    commit, or a side commit of it whose `dvc.yaml` maps the model to that artifact."""
+    path, dvc_yaml = artifact
+    target = commit
+    if not dvc_maps(dvc_yaml, gto, path):
+        from gitreg.services.links import dvc_yaml_with
+
+        ops: list[Op] = [dvc_yaml_with(dvc_yaml, gto, e.name, path)]
+        target = reg.git.side_commit(commit, ops, f"gitreg: {e.name}@{version} for its tag")
+    return target, f"{REGISTER} {e.name}@{version}{AT_ARTIFACT}{path}"
 
 
 def dvc_maps(raw: bytes | None, gto: str, path: str) -> bool:
@@ -236,13 +264,7 @@ def model_linked(
     current = cache.tags.get(name)
     if current is None or AT_ARTIFACT in current.subject or current.commit is None:
         return []
-    target = commit
-    if not dvc_maps(dvc_yaml, gto, artifact_path):
-        from gitreg.services.links import dvc_yaml_with
-
-        ops: list[Op] = [dvc_yaml_with(dvc_yaml, gto, e.name, artifact_path)]
-        target = reg.git.side_commit(commit, ops, f"gitreg: {e.name}@{version} for its tag")
-    subject = f"{REGISTER} {e.name}@{version}{AT_ARTIFACT}{artifact_path}"
+    target, subject = _at_artifact(reg, e, gto, version, (artifact_path, dvc_yaml), commit)
     out = [_new(reg, name, target, current.time or cache.next_time(), subject, current.sha)]
     for ref in list(cache.tags.values()):
         parsed = parse_tag(ref.name)

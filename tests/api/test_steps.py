@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from helpers import registry_state
+from helpers import git, registry_state
 
 from gitreg import (
     ArtifactConfig,
@@ -453,6 +453,25 @@ def test_step_with_model_outside_a_pipeline_links_its_output(repo: Path) -> None
     assert linked_ids("step_model", "1") == {str(art.id)}
     own_model_step()
     assert version_names("step_model") == ["1", "2"]  # each call is a run: a new version
+
+
+def test_a_one_step_run_with_a_model_is_three_commits(repo: Path) -> None:
+    """The run's start creates its version, the output is saved and linked in one commit,
+    and the run's end is the third; the version records the run's code commit."""
+    own_model_step()  # initialises the registry
+    before = int(git(repo, "rev-list", "--count", "gitreg"))
+    own_model_step()
+    messages = git(repo, "log", "--format=%s", "gitreg~3..gitreg").splitlines()[::-1]
+    assert int(git(repo, "rev-list", "--count", "gitreg")) == before + 3
+    assert messages[0].endswith("running; create model version step_model@2")
+    assert messages[1] == (
+        "gitreg: save artifact own_model_step::own_model_step::output@2; "
+        "link own_model_step::own_model_step::output@2 to step_model@2"
+    )
+    assert messages[2].endswith("completed")
+    run = last_run()
+    mv = Client().get_model_version("step_model", "2")
+    assert run.model == "step_model@2" and mv.code == run.code
 
 
 def test_step_without_outputs_saves_nothing(repo: Path) -> None:

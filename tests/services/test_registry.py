@@ -410,6 +410,35 @@ def test_link_outside_a_step_creates_the_model_and_named_version(repo: Path) -> 
     assert Model("forecaster", "2024-q1").get_artifact("features") == art
 
 
+def test_a_link_that_creates_its_version_is_one_commit(repo: Path) -> None:
+    art = save_artifact([1], "features")
+    model = Model("counted")
+    before = int(git(repo, "rev-list", "--count", "gitreg"))
+    link_artifact_to_model(art.id, model=model)
+    assert int(git(repo, "rev-list", "--count", "gitreg")) == before + 1
+    assert git(repo, "log", "-1", "--format=%s", "gitreg") == (
+        "gitreg: create model version counted@1, link features@1 to counted@1"
+    )
+    assert model.version == "1"  # the Model now stands for the version the link made
+    link_artifact_to_model(save_artifact([2], "features").id, model=model)
+    assert [v.name for v in Client().list_model_versions("counted")] == ["1"]
+    assert [a.version for a in Client().list_artifact_versions(model="counted")] == ["1", "2"]
+
+
+def test_save_artifact_with_a_model_saves_and_links_in_one_commit(repo: Path) -> None:
+    save_artifact(0, "other")  # initialises the registry
+    before = int(git(repo, "rev-list", "--count", "gitreg"))
+    model = Model("direct", "v1")
+    art = save_artifact({"w": 1}, "weights", model=model, is_model_artifact=True)
+    assert int(git(repo, "rev-list", "--count", "gitreg")) == before + 1
+    assert model.get_model_artifact("weights") == art
+    assert Client().get_model_version("direct", "v1").number == 1
+    state = registry_state(repo)
+    with pytest.raises(ModelNotFoundError, match="only fetch"):
+        save_artifact(2, "weights", model=Model("direct", "production"))
+    assert registry_state(repo) == state  # no byte was stored either
+
+
 def test_linking_twice_is_a_no_op(repo: Path) -> None:
     art = save_artifact("x", "once")
     model = Model("linked", version="v1")

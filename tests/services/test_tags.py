@@ -188,6 +188,38 @@ def test_pipeline_flow_re_points_the_tag_at_the_model_artifact(
     assert reg.validate().ok
 
 
+def test_a_version_made_by_its_first_model_link_is_tagged_at_it(
+    reg: Client, repo: Path, tmp_path: Path
+) -> None:
+    """A link (or a save) to `Model(name)` creates the version in the link's own commit:
+    its tag names the model artifact at once, on a side commit while another version holds
+    production, and `tags --rebuild` finds nothing to change."""
+    before = int(git(repo, "rev-list", "--count", "gitreg"))
+    m1 = Model("q")
+    reg.link_artifact_to_model(model_file(reg, tmp_path, "a", b"one").id, m1)
+    assert m1.version == "1"
+    assert int(git(repo, "rev-list", "--count", "gitreg")) == before + 2  # save; version + link
+    assert git(repo, "rev-list", "-n1", "q@v0.0.1") == git(repo, "rev-parse", "gitreg")
+    reg.set_model_version_stage("q", "1", "production")
+    src = tmp_path / "b"
+    src.write_bytes(b"two")
+    m2 = Model("q")
+    reg.save_artifact(src, "weights", artifact_type="model", model=m2)  # one commit for all
+    assert m2.version == "2"
+    assert git(repo, "log", "-1", "--format=%s", "gitreg") == (
+        "gitreg: save artifact weights@2; create model version q@2, link weights@2 to q@2"
+    )
+    side = git(repo, "rev-list", "-n1", "q@v0.0.2")
+    assert git(repo, "rev-parse", f"{side}^") == git(repo, "rev-parse", "gitreg")
+    dest = tmp_path / "out"
+    assert dvc_get(repo, "q", dest, "--rev", "v0.0.2") == b"two"
+    assert dvc_get(repo, "q", dest, "--stage", "production") == b"one"
+    result = reg.rebuild_tags()
+    assert (result.created, result.deleted) == ([], [])
+    assert reg.validate().ok
+    fsck_ok(repo)
+
+
 def test_versions_record_the_code_commit(reg: Client, repo: Path) -> None:
     head = git(repo, "rev-parse", "HEAD")
     mv = reg.create_model_version("m", "1.0.0")
