@@ -102,15 +102,13 @@ def _git_log(
 
 
 # -- diff -----------------------------------------------------------------------------------
-_SEG = r"[^/]+"
-_FAN = rf"{_SEG}/{_SEG}"
 _MODEL_VERSION = layout.MODEL_VERSION_RE
 _MODEL = layout.MODEL_ENTITY_RE
 _LINK = layout.MODEL_LINK_RE
-_MODEL_METADATA = re.compile(rf"models/({_SEG})/versions/{_FAN}/({_SEG})/metadata/.+")
+_MODEL_METADATA = layout.MODEL_METADATA_RE
 _ARTIFACT_VERSION = layout.ARTIFACT_VERSION_RE
 _ARTIFACT_METADATA = layout.ARTIFACT_METADATA_RE
-_RUN = re.compile(rf"runs/{_SEG}/({_SEG})\.yaml")
+_RUN = layout.RUN_RE
 
 
 @dataclass(frozen=True)

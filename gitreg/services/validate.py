@@ -31,23 +31,22 @@ from gitreg.services.registry import unreadable
 if TYPE_CHECKING:
     from gitreg.services.registry import Registry
 
-_SEG = r"[^/]+"
 _RULES: list[tuple[re.Pattern[str], type | None]] = [
-    (re.compile(r"gitreg\.yaml"), RegistryConfig),
-    (re.compile(r"\.dvc/config"), None),
-    (re.compile(r"dvc\.yaml"), None),
-    (re.compile(r"\.gitattributes"), None),
-    (re.compile(rf"artifacts/{_SEG}/artifact\.yaml"), ArtifactEntity),
-    (re.compile(rf"artifacts/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}\.dvc"), ArtifactVersionFile),
-    (re.compile(rf"artifacts/{_SEG}/metadata/.+\.yaml"), MetadataFile),
-    (re.compile(rf"models/{_SEG}/model\.yaml"), ModelEntity),
-    (re.compile(rf"models/{_SEG}/numbers/{_SEG}/{_SEG}/\d+@{_SEG}"), None),
-    (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/version\.yaml"), ModelVersionFile),
-    (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/links/.+\.yaml"), LinkFile),
-    (re.compile(rf"models/{_SEG}/versions/{_SEG}/{_SEG}/{_SEG}/metadata/.+\.yaml"), MetadataFile),
-    (re.compile(rf"ids/{_SEG}/{_SEG}/{_SEG}"), IdEntry),
-    (re.compile(rf"runs/{_SEG}/{_SEG}\.yaml"), RunFile),
-    (re.compile(rf"cache/{_SEG}/{_SEG}\.yaml"), CacheEntry),
+    (re.compile(re.escape(layout.CONFIG)), RegistryConfig),
+    (re.compile(re.escape(layout.DVC_CONFIG)), None),
+    (re.compile(re.escape(layout.DVC_YAML)), None),
+    (re.compile(re.escape(layout.GITATTRIBUTES)), None),
+    (layout.ARTIFACT_ENTITY_RE, ArtifactEntity),
+    (layout.ARTIFACT_VERSION_RE, ArtifactVersionFile),
+    (layout.ARTIFACT_METADATA_RE, MetadataFile),
+    (layout.MODEL_ENTITY_RE, ModelEntity),
+    (layout.MODEL_NUMBER_RE, None),
+    (layout.MODEL_VERSION_RE, ModelVersionFile),
+    (layout.MODEL_LINK_RE, LinkFile),
+    (layout.MODEL_METADATA_RE, MetadataFile),
+    (layout.ID_RE, IdEntry),
+    (layout.RUN_RE, RunFile),
+    (layout.CACHE_RE, CacheEntry),
 ]
 
 

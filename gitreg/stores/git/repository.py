@@ -461,7 +461,9 @@ class GitStore:
             # (`git maintenance`'s commit-graph task, written incrementally) makes cheap.
             for args in (
                 ["commit-graph", "write", "--reachable", "--split", "--no-progress"],
-                ["repack", "-d", "-q", "--geometric=2"],
+                # -n: no `update-server-info`, whose info/refs lists every tag (dumb-HTTP
+                # publishing is not a roll-up's business, and its cost grows with the tags)
+                ["repack", "-d", "-n", "-q", "--geometric=2"],
             ):
                 proc = subprocess.run(
                     ["git", "--git-dir", self.git_dir, *args], capture_output=True
