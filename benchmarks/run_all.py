@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("import", "save_link", "reads", "client", "history", "large_file", "dir")
+BENCHMARKS = ("import", "save_link", "reads", "client", "scale", "history", "large_file", "dir")
 
 
 def main() -> int:

@@ -18,6 +18,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
         "bench_save_link.py",
         "bench_reads.py",
         "bench_client.py",
+        "bench_scale.py",
         "bench_history.py",
     ],
 )

@@ -187,6 +187,59 @@ def test_eight_writers_and_two_readers_lose_nothing(tmp_path: Path, reliability_
     print(f"{total} saves + {total} links by {WRITERS} processes in {elapsed:.1f} s")
 
 
+NUMBERED = r"""
+import json, os, sys, time
+from gitreg import Client, Model
+
+go, n = sys.argv[1], int(sys.argv[2])
+client = Client()
+client.registry.data()
+print("ready", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.001)
+out = []
+for i in range(n):
+    a = client.save_artifact(i, "numbered-w")
+    m = Model("numbered")  # each link creates the next version, in the link's commit
+    client.link_artifact_to_model(a, m)
+    out.append([m.version, str(a.id)])
+print(json.dumps(out), flush=True)
+"""
+
+
+def test_writers_creating_numbered_versions_by_links_share_out_the_numbers(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    Client(repo).init()
+    go, writers, each = tmp_path / "go", 4, 20
+    procs = [_start(NUMBERED, str(go), str(each), cwd=repo) for _ in range(writers)]
+    try:
+        for p in procs:
+            assert p.stdout is not None
+            line = p.stdout.readline().strip()
+            assert line == "ready", p.stderr.read() if p.stderr else line
+        go.write_text("go")
+        outputs = [p.communicate(timeout=180) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    made: list[list[str]] = []
+    for p, (out, err) in zip(procs, outputs):
+        assert p.returncode == 0, err
+        made += json.loads(out.strip().splitlines()[-1])
+    total = writers * each
+    assert sorted(int(v) for v, _ in made) == list(range(1, total + 1))  # none twice
+    fresh = Client(repo)
+    for version, art_id in made:  # each version holds exactly the link that made it
+        assert [str(lk.artifact_id) for lk in fresh.list_links("numbered", version)] == [art_id]
+    assert len([t for t in fresh.list_tags() if t.model == "numbered"]) == total
+    report = fresh.validate()
+    assert report.ok, [str(p) for p in report.problems]
+    assert fsck(repo).returncode == 0
+
+
 RACE = r"""
 import sys, threading, time
 from gitreg.materializers import registry

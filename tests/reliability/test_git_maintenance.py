@@ -46,6 +46,10 @@ def test_the_pack_count_stays_under_gc_autopacklimit(tmp_path: Path) -> None:
     assert sorted(p.name for p in (repo / ".git" / "objects" / "pack").iterdir()) == before
     assert Client(repo).load_artifact("packs", 300) == {"i": 299}
     assert fsck(repo).returncode == 0
+    # the roll-ups kept git's commit-graph up to date, and wrote no dumb-HTTP info/refs
+    assert (repo / ".git" / "objects" / "info" / "commit-graphs").is_dir()
+    assert subprocess.run(["git", "commit-graph", "verify"], cwd=repo).returncode == 0
+    assert not (repo / ".git" / "info" / "refs").exists()
 
 
 def test_a_lower_gc_autopacklimit_is_honoured(tmp_path: Path) -> None:

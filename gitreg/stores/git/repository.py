@@ -457,16 +457,20 @@ class GitStore:
                     continue
                 if stale:
                     remove_quietly(path)
-            # The repack walks every commit from the new ones down, which git's commit-graph
-            # (`git maintenance`'s commit-graph task, written incrementally) makes cheap.
-            for args in (
-                ["commit-graph", "write", "--reachable", "--split", "--no-progress"],
-                # -n: no `update-server-info`, whose info/refs lists every tag (dumb-HTTP
-                # publishing is not a roll-up's business, and its cost grows with the tags)
-                ["repack", "-d", "-n", "-q", "--geometric=2"],
-            ):
+            # The repack walks the new commits down, which git's commit-graph (written
+            # incrementally, from the branch tip: `--reachable` would peel every tag) makes
+            # cheap. -n: no `update-server-info`, whose info/refs lists every tag
+            # (dumb-HTTP publishing is not a roll-up's business).
+            tip = self.head()
+            steps = [(["repack", "-d", "-n", "-q", "--geometric=2"], "")]
+            if tip is not None:
+                graph = ["commit-graph", "write", "--stdin-commits", "--split", "--no-progress"]
+                steps.insert(0, (graph, tip))
+            for args, stdin in steps:
                 proc = subprocess.run(
-                    ["git", "--git-dir", self.git_dir, *args], capture_output=True
+                    ["git", "--git-dir", self.git_dir, *args],
+                    input=stdin.encode(),
+                    capture_output=True,
                 )
                 if proc.returncode != 0:  # not fatal: the next roll-up tries again
                     err = proc.stderr.decode(errors="replace").strip()
