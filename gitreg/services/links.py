@@ -149,17 +149,10 @@ def save_linked(
 
 
 def _commit(reg: Registry, build: Build[T], done: list[_Linking]) -> T:
-    made: list[NewTag] = []
-
     def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
-        made[:] = [t for lk in done for t in lk.tags(reg, snap, commit)]
-        return made
+        return [t for lk in done for t in lk.tags(reg, snap, commit)]
 
-    from gitreg.services import tags
-
-    result = reg.transact(build, extra)
-    tags.remember(reg, made)
-    return result
+    return reg.transact(build, extra)
 
 
 def _view(reg: Registry, done: _Linking) -> ModelVersion:

@@ -337,14 +337,10 @@ def ensure_version(reg: Registry, req: VersionRequest) -> ModelVersion:
             found.file.name,
         )
 
-    made: list[NewTag] = []
-
     def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
-        made[:] = [t for v in made_by if v.created for t in gtags.version_created(reg, snap, v.entity, v.file, commit)]  # fmt: skip
-        return made
+        return [t for v in made_by if v.created for t in gtags.version_created(reg, snap, v.entity, v.file, commit)]  # fmt: skip
 
     name = reg.transact(build, extra)
-    gtags.remember(reg, made)
     return get_version(reg, req.model, name)
 
 
@@ -395,15 +391,10 @@ def set_stage(
         ops += links.dvc_yaml_for_stages(reg, snap, e, new.stages)
         return ops, msg, archived
 
-    made: list[NewTag] = []
-
     def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
-        made[:] = [t for c in change for t in gtags.stages_changed(reg, *c)]
-        return made
+        return [t for c in change for t in gtags.stages_changed(reg, *c)]
 
-    result = reg.transact(build, extra)
-    gtags.remember(reg, made)
-    return result
+    return reg.transact(build, extra)
 
 
 # -- metadata -------------------------------------------------------------------------------

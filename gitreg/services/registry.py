@@ -38,6 +38,7 @@ from gitreg.services import merge_files
 from gitreg.stores.files import make_dirs
 from gitreg.stores.git import GitStore, Op, Put, Snapshot, discover
 from gitreg.stores.git.repository import Extra
+from gitreg.stores.git.tags import NewTag
 
 if TYPE_CHECKING:
     # the data store (hashing, dvc-data) is imported when bytes move, not for reads
@@ -189,7 +190,18 @@ class Registry:
                 "read-only; use a Client without at= (a command without --at) to change the "
                 "registry",
             )
-        result, _ = self.git.transact(build, extra=extra)
+        made: list[NewTag] = []
+
+        def tagged(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
+            assert extra is not None
+            made[:] = extra(snap, commit, tree)
+            return made
+
+        result, _ = self.git.transact(build, extra=None if extra is None else tagged)
+        if made:  # this process's view of the tags follows its own writes
+            from gitreg.services import tags
+
+            tags.remember(self, made)
         return result
 
     def require_writable(self) -> None:

@@ -124,14 +124,10 @@ def save_run(
             message += f"; create model version {found[0].file.model}@{found[0].file.name}"
         return ops, message, None
 
-    made: list[NewTag] = []
-
     def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
-        made[:] = [t for v in found if v.created for t in gtags.version_created(reg, snap, v.entity, v.file, commit)]  # fmt: skip
-        return made
+        return [t for v in found if v.created for t in gtags.version_created(reg, snap, v.entity, v.file, commit)]  # fmt: skip
 
     reg.transact(build, extra)
-    gtags.remember(reg, made)
     if not found:
         return None
     return models.get_version(reg, found[0].file.model, found[0].file.name)
