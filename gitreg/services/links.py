@@ -94,15 +94,6 @@ def _linking(
     return _Linking(ops, Link(mv.model, mv.name, new), v, artifact)
 
 
-def link(
-    reg: Registry, model: str, version: str, artifact_id: str, kind: LinkKind | None = None
-) -> Link:
-    """Link an artifact version to an existing model version; linking twice is a no-op."""
-    from gitreg.services.models import VersionRequest
-
-    return link_to(reg, LinkTo(VersionRequest(model, version, create=False), kind), artifact_id)[0]
-
-
 def link_to(reg: Registry, to: LinkTo, artifact_id: str) -> tuple[Link, ModelVersion]:
     """Link an artifact version to a model version, which is created in the same commit if
     `to` asks for a new one (ZenML's get-or-create); linking twice is a no-op."""

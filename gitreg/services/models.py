@@ -202,58 +202,6 @@ def list_versions(reg: Registry, model: str, snap: Snapshot | None = None) -> li
     return out
 
 
-def _create_version_ops(
-    reg: Registry,
-    snap: Snapshot,
-    e: ModelEntity | None,
-    model: str,
-    version: str | None,
-    description: str | None,
-    tags: list[str],
-    created: str,
-    card: dict[str, Any] | None = None,
-    code: CodeRef | None = None,
-) -> tuple[list[Op], ModelEntity, ModelVersionFile]:
-    """Ops creating a model (if new) and a version of it; returns (ops, model, version)."""
-    ops: list[Op] = []
-    if e is None:
-        e = ModelEntity(
-            id=new_id(), name=model, created=created, description=description, tags=tags,
-            dvc_name=new_dvc_name(reg, snap, model), **(card or {}),
-        )  # fmt: skip
-        ops.append(
-            reg.put(layout.id_entry(e.id), IdEntry(kind="model", path=layout.model_entity(model)))
-        )
-    number = e.next_number
-    while any(
-        entry.partition("@")[0] == str(number)
-        for entry in snap.listdir(f"{layout.model_numbers_dir(model)}/{layout.shard(str(number))}")
-    ):
-        number += 1
-    ver = version if version is not None else str(number)
-    if snap.exists(layout.model_version(model, ver)):
-        raise ModelVersionExistsError(model, ver)
-    mv = ModelVersionFile(
-        id=new_id(), model=model, name=ver, number=number, created=created,
-        description=description, tags=tags, code=code,
-    )  # fmt: skip
-    path = layout.model_version(model, ver)
-    e = e.model_copy(
-        update={
-            "next_number": number + 1,
-            "count": e.count + 1,
-            "latest": ModelRef(name=ver, number=number, id=mv.id),
-        }
-    )
-    ops += [
-        reg.put(path, mv),
-        Put(layout.model_number(model, number, ver), b""),
-        reg.put(layout.id_entry(mv.id), IdEntry(kind="model_version", path=path)),
-        reg.put(layout.model_entity(model), e),
-    ]
-    return ops, e, mv
-
-
 @dataclass(frozen=True)
 class VersionRequest:
     """A model version to fetch or create, as ZenML's `Model(name, version)` asks for it
@@ -286,13 +234,10 @@ def version_ops(reg: Registry, snap: Snapshot, req: VersionRequest, created: str
         found = None
         if e is not None:
             found = req.version if not req.create else find_version_name(reg, snap, e, req.version)
-        mv = (
-            reg.load(snap, ModelVersionFile, layout.model_version(req.model, found))
-            if found
-            else None
-        )
-        if e is not None and mv is not None:
-            return VersionOps([], e, mv, False)
+        if e is not None and found is not None:
+            mv = reg.load(snap, ModelVersionFile, layout.model_version(req.model, found))
+            if mv is not None:
+                return VersionOps([], e, mv, False)
         if not req.create:
             raise ModelNotFoundError(req.model, req.version)
         if req.version in STAGE_NAMES or names.is_number(req.version):
@@ -302,13 +247,48 @@ def version_ops(reg: Registry, snap: Snapshot, req: VersionRequest, created: str
                 ": numbers, 'latest' and stage names only fetch existing versions; "
                 "give a new version name to create one",
             )
+    return _new_version(reg, snap, e, req, created)
+
+
+def _new_version(
+    reg: Registry, snap: Snapshot, e: ModelEntity | None, req: VersionRequest, created: str
+) -> VersionOps:
+    """The ops creating a model (if new) and the version `req` asks for."""
     from gitreg.services.runs import recent_code_ref
 
-    ops, new_e, mv = _create_version_ops(
-        reg, snap, e, req.model, req.version, req.description, list(req.tags), created,
-        req.card, req.code or recent_code_ref(reg),
+    model, tags = req.model, list(req.tags)
+    ops: list[Op] = []
+    if e is None:
+        e = ModelEntity(
+            id=new_id(), name=model, created=created, description=req.description, tags=tags,
+            dvc_name=new_dvc_name(reg, snap, model), **(req.card or {}),
+        )  # fmt: skip
+        ops.append(
+            reg.put(layout.id_entry(e.id), IdEntry(kind="model", path=layout.model_entity(model)))
+        )
+    number = e.next_number
+    while any(
+        entry.partition("@")[0] == str(number)
+        for entry in snap.listdir(f"{layout.model_numbers_dir(model)}/{layout.shard(str(number))}")
+    ):
+        number += 1
+    ver = req.version if req.version is not None else str(number)
+    path = layout.model_version(model, ver)
+    if snap.exists(path):
+        raise ModelVersionExistsError(model, ver)
+    mv = ModelVersionFile(
+        id=new_id(), model=model, name=ver, number=number, created=created,
+        description=req.description, tags=tags, code=req.code or recent_code_ref(reg),
     )  # fmt: skip
-    return VersionOps(ops, new_e, mv, True)
+    latest = ModelRef(name=ver, number=number, id=mv.id)
+    e = e.model_copy(update={"next_number": number + 1, "count": e.count + 1, "latest": latest})
+    ops += [
+        reg.put(path, mv),
+        Put(layout.model_number(model, number, ver), b""),
+        reg.put(layout.id_entry(mv.id), IdEntry(kind="model_version", path=path)),
+        reg.put(layout.model_entity(model), e),
+    ]
+    return VersionOps(ops, e, mv, True)
 
 
 def check_fetchable(reg: Registry, snap: Snapshot, req: VersionRequest) -> None:
