@@ -265,7 +265,7 @@ def model_version_update(
         output.line(f"Updated {mv.model_name}@{mv.name} (stage: {mv.stage or 'none'})")
 
 
-def _artifacts_of(kind: str) -> click.Command:
+def _artifacts_of(kind: str) -> None:
     @model.command(f"{kind}_artifacts", help=f"The {kind} artifacts linked to a model version.")
     @at_option
     @click.argument("name")
@@ -284,8 +284,6 @@ def _artifacts_of(kind: str) -> click.Command:
             [(lk.artifact, lk.version, str(lk.artifact_id)) for lk in rows],
             empty=f"no {kind} artifacts",
         )
-
-    return command
 
 
 for _kind in ("data", "model", "deployment"):
