@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import click
 
 from gitreg.cli import output
@@ -19,14 +21,13 @@ def artifacts_cmd(
     ctx: click.Context, name: str | None, model: str | None, tag: str | None, as_json: bool
 ) -> None:
     """List artifact versions."""
-    client = client_of(ctx)
     m = None
     if model:
         from gitreg.api.model import Model
 
         mname, mver = split_ref(model)
         m = Model(mname, mver or "latest")
-    rows = client.list_artifact_versions(name=name, model=m, tag=tag)
+    rows = client_of(ctx).list_artifact_versions(name=name, model=m, tag=tag)
     if as_json:
         output.emit_json([a.to_dict() for a in rows])
         return
@@ -99,7 +100,7 @@ def artifact_delete(ctx: click.Context, ref: str, yes: bool) -> None:
 
 
 @artifact.command("add")
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path", type=click.Path(exists=True, path_type=pathlib.Path))
 @click.option("--name", required=True, help="The artifact's name.")
 @click.option("--version", default=None, help="A version name (default: the next number).")
 @click.option("-t", "--tag", "tags", multiple=True, help="A tag (repeat for more).")
@@ -113,7 +114,7 @@ def artifact_delete(ctx: click.Context, ref: str, yes: bool) -> None:
 @click.pass_context
 def artifact_add(
     ctx: click.Context,
-    path: str,
+    path: pathlib.Path,
     name: str,
     version: str | None,
     tags: tuple[str, ...],
@@ -122,15 +123,11 @@ def artifact_add(
 ) -> None:
     """Save a file or a folder as a new artifact version (`save_artifact(Path(PATH))`), with
     a progress bar in a terminal."""
-    import os
-    import pathlib
-
-    size = os.path.getsize(path) if os.path.isfile(path) else None
+    size = path.stat().st_size if path.is_file() else None
     with output.Progress(name, size) as progress:
         a = client_of(ctx).save_artifact(
-            pathlib.Path(path), name, version, list(tags), artifact_type=artifact_type,
-            progress=progress,
-        )  # fmt: skip
+            path, name, version, list(tags), artifact_type=artifact_type, progress=progress
+        )
     if as_json:
         output.emit_json(a.to_dict())
     else:

@@ -50,12 +50,13 @@ at_option = click.option(
 )
 
 
-def client_of(ctx: click.Context) -> Client:
-    """The client the root options (`-C PATH`, `--branch`) and `--at` name."""
+def client_of(ctx: click.Context, branch: str | None = None) -> Client:
+    """The client the root options (`-C PATH`, `--branch`, unless `branch` is given) and
+    `--at` name."""
     from gitreg.api.client import Client
 
     obj = ctx.find_root().obj or {}
-    return Client(obj.get("repo"), obj.get("branch"), at=ctx.meta.get("gitreg.at"))
+    return Client(obj.get("repo"), branch or obj.get("branch"), at=ctx.meta.get("gitreg.at"))
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:

@@ -70,12 +70,13 @@ def gc(ctx: click.Context, dry_run: bool, older_than: float, as_json: bool) -> N
         )
         return
     if report.nothing_to_do:
-        output.line(
-            f"Nothing to remove: the history of {len(report.refs)} registry ref(s) "
-            f"references {report.referenced} object(s), and nothing else is old enough"
+        what = (
+            f"{report.referenced} object(s), and nothing else is old enough"
             if report.kept_recent
-            else f"Nothing to remove: the history of {len(report.refs)} registry ref(s) "
-            "references every object in the remote and the local cache"
+            else "every object in the remote and the local cache"
+        )
+        output.line(
+            f"Nothing to remove: the history of {len(report.refs)} registry ref(s) references {what}"
         )
     else:
         verb = "Would remove" if report.dry_run else "Removed"

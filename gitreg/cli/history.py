@@ -47,9 +47,6 @@ def log(
     if as_json:
         output.emit_json([c.__dict__ for c in changes])
         return
-    if not changes:
-        output.line("No changes.")
-        return
     output.table(
         None,
         ["commit", "time", "author", "change"],
@@ -62,6 +59,7 @@ def log(
             )
             for c in changes
         ],
+        empty="No changes.",
     )
 
 
@@ -92,7 +90,6 @@ def diff(ctx: click.Context, old: str | None, new: str | None, fmt: str, as_json
     elif fmt == "markdown":
         output.line(to_markdown(d).rstrip("\n"))
     else:
-        lines = describe(d)
         output.line(f"{(d.old or '(empty)')[:8]} -> {d.new[:8]}")
-        for line in lines or ["no registry changes"]:
+        for line in describe(d) or ["no registry changes"]:
             output.line(f"  {line}")

@@ -65,7 +65,7 @@ def lineage(ctx: click.Context, ref: str, is_model: bool, fmt: str, as_json: boo
     """What produced an artifact or model version, and what that consumed, up to the roots.
     A name that is a model and not an artifact needs no --model."""
     name, version = split_ref(ref)
-    node = client_of(ctx).lineage(name, version, model=True if is_model else None)
+    node = client_of(ctx).lineage(name, version, model=is_model or None)
     if as_json:
         fmt = "json"
     if fmt == "mermaid":

@@ -47,7 +47,7 @@ class _Group(click.Group):
             if isinstance(e, GitregError):
                 output.error(str(e))
             else:
-                output.error(f"{e.strerror or e}: {getattr(e, 'filename', '') or ''}".rstrip(": "))
+                output.error(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
             sys.exit(1)
         finally:
             logger.removeHandler(warnings)

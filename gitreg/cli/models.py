@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -16,20 +17,34 @@ from gitreg.cli.common import at_option, client_of, json_option, split_ref, when
 @click.pass_context
 def models_cmd(ctx: click.Context, as_json: bool) -> None:
     """List models."""
-    rows = client_of(ctx).list_models()
+    _list_models(
+        ctx, None, as_json, "stages", lambda m: ", ".join(f"{v}: {s}" for v, s in m.stages.items())
+    )
+
+
+def _list_models(
+    ctx: click.Context, tag: str | None, as_json: bool, column: str, cell: Callable[[Any], str]
+) -> None:
+    """`models` and `model list`: they differ in the fourth column (`column`, by `cell`)."""
+    rows = client_of(ctx).list_models(tag=tag)
     if as_json:
         output.emit_json([m.to_dict() for m in rows])
         return
     output.table(
         None,
-        ["name", "versions", "latest", "stages", "created"],
-        [
-            (m.name, m.version_count, m.latest_version_name,
-             ", ".join(f"{v}: {s}" for v, s in m.stages.items()), when(m.created))
-            for m in rows
-        ],
+        ["name", "versions", "latest", column, "created"],
+        [(m.name, m.version_count, m.latest_version_name, cell(m), when(m.created)) for m in rows],
         empty="no models",
-    )  # fmt: skip
+    )
+
+
+def _versions_table(title: str, versions: list[Any], empty: str | None = None) -> None:
+    output.table(
+        title,
+        ["number", "version", "stage", "created"],
+        [(v.number, v.name, v.stage, when(v.created)) for v in versions],
+        empty=empty,
+    )
 
 
 @click.group()
@@ -54,34 +69,25 @@ def model_show(ctx: click.Context, ref: str, as_json: bool) -> None:
             return
         card = {k: v for k, v in m.to_dict().items() if k not in ("versions", "stages") and v}
         output.fields(f"model {m.name}", card)
-        output.table(
-            "versions",
-            ["number", "version", "stage", "created"],
-            [(v.number, v.name, v.stage, when(v.created)) for v in versions],
-        )
+        _versions_table("versions", versions)
         return
     v = client.get_model_version(name, version)
-    links = v.links
     if as_json:
-        output.emit_json(
-            {
-                **v.to_dict(),
-                "metadata": v.run_metadata,
-                "links": [lk.to_dict() for lk in links],
-            }
-        )
+        links = [lk.to_dict() for lk in v.links]
+        output.emit_json({**v.to_dict(), "metadata": v.run_metadata, "links": links})
         return
     code = v.code
     shown = None
     if code is not None and code.commit:
         shown = code.commit + (f" ({code.branch})" if code.branch else "")
         shown += " + uncommitted changes" if code.dirty else ""
-    fields = {**v.to_dict(), "code": shown, "metadata": v.run_metadata}
-    output.fields(f"{v.model_name}@{v.name}", fields)
+    output.fields(
+        f"{v.model_name}@{v.name}", {**v.to_dict(), "code": shown, "metadata": v.run_metadata}
+    )
     output.table(
         "linked artifacts",
         ["artifact", "version", "kind", "id"],
-        [(lk.artifact, lk.version, lk.kind.value, str(lk.artifact_id)[:8]) for lk in links],
+        [(lk.artifact, lk.version, lk.kind.value, str(lk.artifact_id)[:8]) for lk in v.links],
     )
 
 
@@ -151,13 +157,14 @@ def model_register(
     """Register a model with its card and no versions (ZenML: `zenml model register`), or
     with --version one version of it, made from the code at --source."""
     client = client_of(ctx)
+    save_models = not no_save_models_to_registry
     if version is not None:
         from gitreg.api.client import model_card
 
         description = card.pop("description")
         mv = client.create_model_version(
             name, version, description, list(tags), source=source,
-            model_card=model_card(**card, save_models_to_registry=not no_save_models_to_registry),
+            model_card=model_card(**card, save_models_to_registry=save_models),
         )  # fmt: skip
         if as_json:
             output.emit_json(mv.to_dict())
@@ -167,12 +174,7 @@ def model_register(
         return
     if source is not None:
         raise click.UsageError("--source needs --version")
-    m = client.create_model(
-        name,
-        **card,
-        tags=list(tags),
-        save_models_to_registry=not no_save_models_to_registry,
-    )
+    m = client.create_model(name, **card, tags=list(tags), save_models_to_registry=save_models)
     if as_json:
         output.emit_json(m.to_dict())
     else:
@@ -186,17 +188,7 @@ def model_register(
 @click.pass_context
 def model_list(ctx: click.Context, tag: str | None, as_json: bool) -> None:
     """List models (ZenML: `zenml model list`)."""
-    rows = client_of(ctx).list_models(tag=tag)
-    if as_json:
-        output.emit_json([m.to_dict() for m in rows])
-        return
-    output.table(
-        None,
-        ["name", "versions", "latest", "tags", "created"],
-        [(m.name, m.version_count, m.latest_version_name, ", ".join(m.tags), when(m.created))
-         for m in rows],
-        empty="no models",
-    )  # fmt: skip
+    _list_models(ctx, tag, as_json, "tags", lambda m: ", ".join(m.tags))
 
 
 @model.command("delete")
@@ -237,13 +229,8 @@ def model_version_list(
     rows = client_of(ctx).list_model_versions(name, tag=tag, stage=stage)
     if as_json:
         output.emit_json([v.to_dict() for v in rows])
-        return
-    output.table(
-        f"model {name}",
-        ["number", "version", "stage", "created"],
-        [(v.number, v.name, v.stage, when(v.created)) for v in rows],
-        empty="no versions",
-    )
+    else:
+        _versions_table(f"model {name}", rows, empty="no versions")
 
 
 @model_version.command("update")
@@ -278,7 +265,7 @@ def model_version_update(
         output.line(f"Updated {mv.model_name}@{mv.name} (stage: {mv.stage or 'none'})")
 
 
-def _artifacts_of(kind: str) -> click.Command:
+def _artifacts_of(kind: str) -> None:
     @model.command(f"{kind}_artifacts", help=f"The {kind} artifacts linked to a model version.")
     @at_option
     @click.argument("name")
@@ -297,8 +284,6 @@ def _artifacts_of(kind: str) -> click.Command:
             [(lk.artifact, lk.version, str(lk.artifact_id)) for lk in rows],
             empty=f"no {kind} artifacts",
         )
-
-    return command
 
 
 for _kind in ("data", "model", "deployment"):
@@ -321,12 +306,7 @@ def model_update(
     **card: Any,  # the card_options, by field name
 ) -> None:
     """Change a model's card fields and tags (ZenML: `zenml model update`)."""
-    m = client_of(ctx).update_model(
-        name,
-        **card,
-        add_tags=list(add),
-        remove_tags=list(remove),
-    )
+    m = client_of(ctx).update_model(name, **card, add_tags=list(add), remove_tags=list(remove))
     if as_json:
         output.emit_json(m.to_dict())
     else:

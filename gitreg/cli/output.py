@@ -14,7 +14,7 @@ __all__ = ["Progress", "human_size"]  # shared with the API's bars
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
 def _console() -> Any:
@@ -31,11 +31,12 @@ def table(
     rows: Sequence[Sequence[Any]],
     empty: str | None = None,
 ) -> None:
-    """A table; with no rows, the line `empty` (default: "nothing to list") instead."""
+    """A table; with no rows, the line `empty` (default: "TITLE: none") instead."""
+    from rich.markup import escape
     from rich.table import Table
 
     if not rows:
-        line(empty or (f"{title}: none" if title else "nothing to list"))
+        line(empty or f"{title}: none")
         return
 
     t = Table(
@@ -46,8 +47,6 @@ def table(
     )
     for c in columns:
         t.add_column(c)
-    from rich.markup import escape
-
     for r in rows:
         t.add_row(*["" if v is None else escape(str(v)) for v in r])
     _console().print(t)

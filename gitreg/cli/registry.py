@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import click
@@ -35,19 +36,9 @@ def init(
     as_json: bool,
 ) -> None:
     """Create the registry branch (harmless to run again)."""
-    from gitreg.api.client import Client
-
-    obj = ctx.find_root().obj
-    result = Client(obj.get("repo"), init_branch or obj.get("branch")).init(remote, options)
+    result = client_of(ctx, init_branch).init(remote, options)
     if as_json:
-        output.emit_json(
-            {
-                "branch": result.branch,
-                "remote": result.remote,
-                "created": result.created,
-                "single_copy": result.single_copy,
-            }
-        )
+        output.emit_json(dataclasses.asdict(result))
         return
     if result.created:
         output.line(f"Initialised registry on branch '{result.branch}' with remote {result.remote}")
@@ -76,11 +67,8 @@ def validate(ctx: click.Context, rev: str | None, check_remote: bool, as_json: b
     """Check the registry branch (or REV): schemas, references and, with --remote, the bytes."""
     report = client_of(ctx).validate(rev, remote=check_remote)
     if as_json:
-        output.emit_json(
-            {"ok": report.ok, "revision": report.revision, "files": report.files,
-             "artifact_versions": report.artifact_versions, "objects_checked": report.objects_checked,
-             "problems": [str(p) for p in report.problems], "single_copy": report.single_copy}
-        )  # fmt: skip
+        problems = [str(p) for p in report.problems]
+        output.emit_json({"ok": report.ok, **dataclasses.asdict(report), "problems": problems})
     else:
         for p in report.problems:
             output.line(str(p))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import click
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class _Bar:
-    """A byte progress bar opened once the total is known."""
+    """A byte progress bar opened once the total is known (`start`); none for nothing."""
 
     def __init__(self, description: str) -> None:
         self.description = description
@@ -28,28 +29,19 @@ class _Bar:
         if self.bar is not None:
             self.bar(n)
 
-    def close(self) -> None:
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+            self.bar.__exit__(*exc)
 
 
 def _render(result: SyncResult, as_json: bool, verb: str) -> None:
     if as_json:
-        output.emit_json(
-            {
-                "remote": result.remote,
-                "branch": result.branch,
-                "head": result.head,
-                "sent": result.sent,
-                "received": result.received,
-                "objects": result.objects,
-                "tags": result.tags,
-                "renames": [
-                    {"kind": r.kind, "name": r.name, "old": r.old, "new": r.new}
-                    for r in result.renames
-                ],
-            }
-        )
+        doc = dataclasses.asdict(result)
+        doc["renames"] = doc.pop("renames")  # last, after "tags", as scripts have seen it
+        output.emit_json(doc)
         return
     for r in result.renames:
         output.line(f"Renumbered: {r}")
@@ -83,11 +75,8 @@ def push(ctx: click.Context, remote: str | None, as_json: bool) -> None:
     told, e.g. "model churn 3 is now churn 4"); the same explicit version with other content
     stops the push with nothing changed.
     """
-    bar = _Bar("Pushing data")
-    try:
+    with _Bar("Pushing data") as bar:
         result = client_of(ctx).push(remote, progress=bar, on_objects=bar.start)
-    finally:
-        bar.close()
     _render(result, as_json, "push")
 
 
@@ -133,13 +122,10 @@ def remote_set(ctx: click.Context, url: str, options: dict[str, str] | None, as_
     Every object the registry references is copied there first; then the switch is
     committed on the registry branch, so every clone uses it after `gitreg pull`.
     """
-    bar = _Bar("Copying data")
-    try:
+    with _Bar("Copying data") as bar:
         switch = client_of(ctx).set_remote(url, options, progress=bar, on_objects=bar.start)
-    finally:
-        bar.close()
     if as_json:
-        output.emit_json({"url": switch.url, "objects": switch.objects, "missing": switch.missing})
+        output.emit_json(dataclasses.asdict(switch))
         return
     output.line(f"Remote set to {switch.url} ({switch.objects} object(s) copied)")
     if switch.missing:
