@@ -12,11 +12,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitreg import names
-from gitreg.errors import ManifestError, UsageError
+from gitreg.enums import ModelStages
+from gitreg.errors import ManifestError, RegistryNotInitializedError, UsageError
 from gitreg.manifest import layout
 from gitreg.manifest.schema import ModelEntity, RunFile
 from gitreg.services.registry import Registry, resolve_point
 from gitreg.stores.git import Snapshot
+from gitreg.stores.git.repository import EMPTY_TREE
 
 _SEP, _END = "\x1f", "\x1e"
 
@@ -44,11 +46,7 @@ def log(
 ) -> list[Change]:
     """Registry commits, newest first: all of them, or those that changed a model, one
     model version (its files and its stage), a stage of a model, or an artifact (version)."""
-    rev = reg.pinned_at or reg.git.read_head()
-    if rev is None:
-        from gitreg.errors import RegistryNotInitializedError
-
-        raise RegistryNotInitializedError(reg.git.branch)
+    rev = _tip(reg)
     paths: list[str] = []
     pattern: str | None = None
     if artifact is not None:
@@ -60,17 +58,16 @@ def log(
             paths = [layout.artifact_version(name, v), layout.artifact_metadata_dir(name, v)]
     if model is not None:
         name = names.model_name(model)
-        entity_path = layout.model_entity(name)
         if version is not None:
             v = names.version(version)
-            paths += [layout.model_version_dir(name, v)]
+            paths.append(layout.model_version_dir(name, v))
             pattern = rf"^  {_ere(v)}: "
         elif stage is not None:
             pattern = rf"^  [^ :]+: {_ere(names.stage(stage))}$"
         else:
-            paths += [layout.model_dir(name)]
+            paths.append(layout.model_dir(name))
         if pattern is not None:
-            found = _git_log(reg, rev, limit, [entity_path], pattern)
+            found = _git_log(reg, rev, limit, [layout.model_entity(name)], pattern)
             if paths:
                 found += _git_log(reg, rev, limit, paths)
             unique = {c.commit: c for c in found}
@@ -78,6 +75,14 @@ def log(
     elif stage is not None or version is not None:
         raise UsageError("log", "a stage or version needs the model: give NAME@VERSION or NAME")
     return _git_log(reg, rev, limit, paths)
+
+
+def _tip(reg: Registry) -> str:
+    """Where `reg` is pinned, else the branch tip."""
+    rev = reg.pinned_at or reg.git.read_head()
+    if rev is None:
+        raise RegistryNotInitializedError(reg.git.branch)
+    return rev
 
 
 def _ere(text: str) -> str:
@@ -102,15 +107,6 @@ def _git_log(
 
 
 # -- diff -----------------------------------------------------------------------------------
-_MODEL_VERSION = layout.MODEL_VERSION_RE
-_MODEL = layout.MODEL_ENTITY_RE
-_LINK = layout.MODEL_LINK_RE
-_MODEL_METADATA = layout.MODEL_METADATA_RE
-_ARTIFACT_VERSION = layout.ARTIFACT_VERSION_RE
-_ARTIFACT_METADATA = layout.ARTIFACT_METADATA_RE
-_RUN = layout.RUN_RE
-
-
 @dataclass(frozen=True)
 class StageMove:
     model: str
@@ -148,18 +144,14 @@ class Diff:
 def diff(reg: Registry, old: str | None = None, new: str | None = None) -> Diff:
     """What changed between two registry states (revisions or dates). Defaults: `new` is
     the tip (or where `reg` is pinned), `old` its first parent: the last change."""
-    new_commit = resolve_point(reg.git, new) if new else (reg.pinned_at or reg.git.read_head())
-    if new_commit is None:
-        from gitreg.errors import RegistryNotInitializedError
-
-        raise RegistryNotInitializedError(reg.git.branch)
+    new_commit = resolve_point(reg.git, new) if new else _tip(reg)
     if old is None:
-        parent = reg.git.git("rev-parse", "--verify", "--quiet", f"{new_commit}^", check=False)
-        old_commit = parent.strip() or None
+        parents = reg.git.commit_info(new_commit)[0]
+        old_commit = parents[0] if parents else None
     else:
         old_commit = resolve_point(reg.git, old)
     out = Diff(old_commit, new_commit)
-    base = old_commit or reg.git.git("hash-object", "-t", "tree", "/dev/null").strip()
+    base = old_commit or EMPTY_TREE
     raw = reg.git.git("diff-tree", "-r", "--no-renames", "--name-status", "-z", base, new_commit)
     items = raw.split("\0")
     before = reg.snapshot(old_commit) if old_commit else None
@@ -176,43 +168,38 @@ def _classify(
     reg: Registry, out: Diff, status: str, path: str, before: Snapshot | None, after: Snapshot
 ) -> None:
     added, removed = status == "A", status == "D"
-    if m := _MODEL.fullmatch(path):
-        name = m.group(1)
+
+    def record(added_to: list[Any], removed_from: list[Any], item: Any) -> None:
         if added:
-            out.models_added.append(name)
+            added_to.append(item)
         elif removed:
-            out.models_removed.append(name)
+            removed_from.append(item)
+
+    if m := layout.MODEL_ENTITY_RE.fullmatch(path):
+        name = m[1]
+        record(out.models_added, out.models_removed, name)
         old_stages = _stages(reg, before, name) if not added else {}
         new_stages = _stages(reg, after, name) if not removed else {}
         for stage in sorted({*old_stages.values(), *new_stages.values()}):
             was = [v for v, s in old_stages.items() if s == stage]
             now = [v for v, s in new_stages.items() if s == stage]
-            if stage != "archived" and was != now:
-                out.stage_moves.append(StageMove(name, stage, _one(was), _one(now)))
-            elif stage == "archived":
+            if stage == ModelStages.ARCHIVED.value:  # each newly archived version
                 for v in sorted(set(now) - set(was)):
                     out.stage_moves.append(StageMove(name, stage, None, v))
-    elif m := _MODEL_VERSION.fullmatch(path):
-        ref = f"{m.group(1)}@{m.group(2)}"
-        if added:
-            out.versions_added.append(ref)
-        elif removed:
-            out.versions_removed.append(ref)
-    elif m := _LINK.fullmatch(path):
-        link = (f"{layout.unescape(m.group(3))}@{m.group(4)}", f"{m.group(1)}@{m.group(2)}")
-        if added:
-            out.links_added.append(link)
-        elif removed:
-            out.links_removed.append(link)
-    elif m := _ARTIFACT_VERSION.fullmatch(path):
-        ref = f"{layout.unescape(m.group(1))}@{m.group(2)}"
-        if added:
-            out.artifacts_added.append(ref)
-        elif removed:
-            out.artifacts_removed.append(ref)
-    elif m := (_MODEL_METADATA.fullmatch(path) or _ARTIFACT_METADATA.fullmatch(path)):
-        out.metadata_changed.append(f"{layout.unescape(m.group(1))}@{m.group(2)}")
-    elif (m := _RUN.fullmatch(path)) and not removed:
+            elif was != now:
+                out.stage_moves.append(StageMove(name, stage, _one(was), _one(now)))
+    elif m := layout.MODEL_VERSION_RE.fullmatch(path):
+        record(out.versions_added, out.versions_removed, f"{m[1]}@{m[2]}")
+    elif m := layout.MODEL_LINK_RE.fullmatch(path):
+        link = (f"{layout.unescape(m[3])}@{m[4]}", f"{m[1]}@{m[2]}")
+        record(out.links_added, out.links_removed, link)
+    elif m := layout.ARTIFACT_VERSION_RE.fullmatch(path):
+        record(out.artifacts_added, out.artifacts_removed, f"{layout.unescape(m[1])}@{m[2]}")
+    elif m := (
+        layout.MODEL_METADATA_RE.fullmatch(path) or layout.ARTIFACT_METADATA_RE.fullmatch(path)
+    ):
+        out.metadata_changed.append(f"{layout.unescape(m[1])}@{m[2]}")
+    elif (m := layout.RUN_RE.fullmatch(path)) and not removed:
         try:
             run = reg.load(after, RunFile, path)
         except ManifestError:

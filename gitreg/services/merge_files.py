@@ -15,6 +15,7 @@ sides' additions; a stage taken on both sides goes to theirs (the branch merged 
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from gitreg.enums import ModelStages
@@ -45,9 +46,14 @@ def _three_way(base: Any, ours: Any, theirs: Any) -> Any:
     raise Conflict
 
 
+def dvc_yaml(raw: bytes | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`dvc.yaml`'s document (empty if there is none) and a copy of its `artifacts:`."""
+    doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
+    return doc, dict(doc.get("artifacts") or {})
+
+
 def merge_dvc_yaml(base: bytes, ours: bytes, theirs: bytes) -> bytes:
-    docs = [(loads(raw, layout.DVC_YAML) if raw else None) or {} for raw in (base, ours, theirs)]
-    b, o, t = (dict(d.get("artifacts") or {}) for d in docs)
+    (_, b), (doc_o, o), (doc_t, t) = (dvc_yaml(raw) for raw in (base, ours, theirs))
     merged = {}
     for key in sorted(set(b) | set(o) | set(t)):
         try:
@@ -56,7 +62,7 @@ def merge_dvc_yaml(base: bytes, ours: bytes, theirs: bytes) -> bytes:
             value = o[key] if _promoted(o.get(key)) and not _promoted(t.get(key)) else t.get(key)
         if value is not None:
             merged[key] = value
-    doc = docs[1] or docs[2]
+    doc = doc_o or doc_t
     doc["artifacts"] = merged
     return dumps(doc)
 
@@ -122,24 +128,20 @@ def merge(base: bytes, ours: bytes, theirs: bytes, path: str) -> bytes | None:
     try:
         if path == layout.DVC_YAML:
             return merge_dvc_yaml(base, ours, theirs)
-        if path.endswith("/model.yaml") and path.startswith(f"{layout.MODELS}/"):
+        if layout.MODEL_ENTITY_RE.fullmatch(path):
             return _entity(ModelEntity, base, ours, theirs, path)
-        if path.endswith("/artifact.yaml") and path.startswith(f"{layout.ARTIFACTS}/"):
+        if layout.ARTIFACT_ENTITY_RE.fullmatch(path):
             return _entity(ArtifactEntity, base, ours, theirs, path)
     except (Conflict, ManifestError):
-        return None
+        pass
     return None
 
 
 def merge_file(base_path: str, ours_path: str, theirs_path: str, path: str) -> bool:
     """What git's driver protocol asks: write the result over OURS; False (with git's own
     conflict markers in OURS) when it is a conflict."""
-
-    def read(p: str) -> bytes:
-        with open(p, "rb") as f:
-            return f.read()
-
-    merged = merge(read(base_path), read(ours_path), read(theirs_path), path)
+    base, ours, theirs = (Path(p).read_bytes() for p in (base_path, ours_path, theirs_path))
+    merged = merge(base, ours, theirs, path)
     if merged is None:
         proc = subprocess.run(
             ["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
@@ -147,6 +149,5 @@ def merge_file(base_path: str, ours_path: str, theirs_path: str, path: str) -> b
             capture_output=True,
         )  # fmt: skip
         return proc.returncode == 0
-    with open(ours_path, "wb") as f:
-        f.write(merged)
+    Path(ours_path).write_bytes(merged)
     return True

@@ -11,7 +11,6 @@ stages, `numbers/`, `dvc.yaml`) are merged field by field, never as text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,20 +29,16 @@ from gitreg.manifest.schema import (
     ModelVersionFile,
     Ref,
     RunFile,
+    parse,
 )
-from gitreg.manifest.yaml_io import dumps, loads
+from gitreg.manifest.yaml_io import dumps
+from gitreg.services.merge_files import dvc_yaml
 from gitreg.services.registry import Registry
 from gitreg.stores.git import Delete, Op, Put, Snapshot
+from gitreg.stores.git.objects import blob_sha
 from gitreg.stores.git.repository import CommitWriter
 
-_S = r"[^/]+"
-_ART_PTR = layout.ARTIFACT_VERSION_RE
-_ART_META = layout.ARTIFACT_METADATA_RE
-_ART_ENTITY = layout.ARTIFACT_ENTITY_RE
-_MODEL_ENTITY = layout.MODEL_ENTITY_RE
-_MODEL_NUMBER = layout.MODEL_NUMBER_RE
-_MODEL_VER = re.compile(rf"models/({_S})/versions/{_S}/{_S}/({_S})/(.+)")
-_LINK = re.compile(rf"links/({_S})/{_S}/{_S}/({_S})\.yaml")
+Snaps = tuple[Snapshot, Snapshot, Snapshot]  # one commit's parent, the commit, the tip
 _USER_FIELDS = (
     "description", "tags", "license", "audience", "use_cases", "limitations", "trade_offs",
     "ethics", "save_models_to_registry",
@@ -91,24 +86,24 @@ class _Replay:
         self.renames: list[Rename] = []
 
     # -- names of renamed things in paths and files ------------------------------------
+    def _art(self, artifact: str, version: str) -> str:
+        return self.art.get((artifact, version), version)
+
+    def _model(self, model: str, version: str) -> str:
+        return self.model.get((model, version), (version, 0))[0]
+
     def path(self, path: str) -> str:
-        m = _ART_PTR.fullmatch(path)
-        if m:
+        if m := layout.ARTIFACT_VERSION_RE.fullmatch(path):
             a = layout.unescape(m[1])
-            return layout.artifact_version(a, self.art.get((a, m[2]), m[2]))
-        m = _ART_META.fullmatch(path)
-        if m:
+            return layout.artifact_version(a, self._art(a, m[2]))
+        if m := layout.ARTIFACT_METADATA_RE.fullmatch(path):
             a = layout.unescape(m[1])
-            return f"{layout.artifact_metadata_dir(a, self.art.get((a, m[2]), m[2]))}/{m[3]}"
-        m = _MODEL_VER.fullmatch(path)
-        if m:
-            model, rest = m[1], m[3]
-            ver = self.model.get((model, m[2]), (m[2], 0))[0]
-            link = _LINK.fullmatch(rest)
-            if link:
-                a = layout.unescape(link[1])
-                return layout.model_link(model, ver, a, self.art.get((a, link[2]), link[2]))
-            return f"{layout.model_version_dir(model, ver)}/{rest}"
+            return f"{layout.artifact_metadata_dir(a, self._art(a, m[2]))}/{m[3]}"
+        if m := layout.MODEL_LINK_RE.fullmatch(path):
+            a = layout.unescape(m[3])
+            return layout.model_link(m[1], self._model(m[1], m[2]), a, self._art(a, m[4]))
+        if m := layout.MODEL_VERSION_FILE_RE.fullmatch(path):
+            return f"{layout.model_version_dir(m[1], self._model(m[1], m[2]))}/{m[3]}"
         return path
 
     def model_ref(self, ref: str | None) -> str | None:
@@ -120,81 +115,77 @@ class _Replay:
 
     def content(self, path: str, data: bytes) -> bytes:
         """The bytes of a file with every renamed version it names rewritten."""
-        reg = self.reg
-        if path.endswith(".dvc") and path.startswith(layout.ARTIFACTS + "/"):
-            f = _parse(reg, ArtifactVersionFile, data, path)
+        new = self._renamed(path, data)
+        return data if new is None else self.reg.put(path, new).data
+
+    def _renamed(self, path: str, data: bytes) -> Any:
+        """The manifest at `path` with renamed versions rewritten; None if it names none."""
+        if layout.ARTIFACT_VERSION_RE.fullmatch(path):
+            f = parse(ArtifactVersionFile, data, path)
             found = self.art_ids.get(f.info.id)
             if found is None or (f.info.version, f.info.seq) == found:
-                return data
+                return None
             ver, seq = found
             meta = f.info.model_copy(update={"version": ver, "seq": seq})
             out = f.outs[0].model_copy(update={"path": ver})
-            return reg.put(
-                path, f.model_copy(update={"outs": [out], "meta": {"gitreg": meta}})
-            ).data
-        if "/links/" in path and path.startswith(layout.MODELS + "/"):
-            lf = _parse(reg, LinkFile, data, path)
+            return f.model_copy(update={"outs": [out], "meta": {"gitreg": meta}})
+        if layout.MODEL_LINK_RE.fullmatch(path):
+            lf = parse(LinkFile, data, path)
             found = self.art_ids.get(lf.artifact_id)
             if found is None or (lf.version, lf.seq) == found:
-                return data
-            return reg.put(path, lf.model_copy(update={"version": found[0], "seq": found[1]})).data
-        if path.endswith("/version.yaml") and path.startswith(layout.MODELS + "/"):
-            mv = _parse(reg, ModelVersionFile, data, path)
+                return None
+            return lf.model_copy(update={"version": found[0], "seq": found[1]})
+        if layout.MODEL_VERSION_RE.fullmatch(path):
+            mv = parse(ModelVersionFile, data, path)
             renamed = self.model.get((mv.model, mv.name))
             if renamed is None or (mv.name, mv.number) == renamed:
-                return data
-            return reg.put(
-                path, mv.model_copy(update={"name": renamed[0], "number": renamed[1]})
-            ).data
-        if path.startswith(layout.IDS + "/"):
-            entry = _parse(reg, IdEntry, data, path)
+                return None
+            return mv.model_copy(update={"name": renamed[0], "number": renamed[1]})
+        if layout.ID_RE.fullmatch(path):
+            entry = parse(IdEntry, data, path)
             new = self.path(entry.path)
-            return (
-                data
-                if new == entry.path
-                else reg.put(path, entry.model_copy(update={"path": new})).data
-            )
-        if path.startswith(layout.RUNS + "/"):
-            run = _parse(reg, RunFile, data, path)
+            return None if new == entry.path else entry.model_copy(update={"path": new})
+        if layout.RUN_RE.fullmatch(path):
+            run = parse(RunFile, data, path)
             steps = [s.model_copy(update={"model": self.model_ref(s.model)}) for s in run.steps]
             new_run = run.model_copy(update={"model": self.model_ref(run.model), "steps": steps})
-            return data if new_run == run else reg.put(path, new_run).data
-        return data
+            return None if new_run == run else new_run
+        return None
 
     # -- one commit ----------------------------------------------------------------------
     def commit(self, commit: str, tip: str) -> str:
-        git = self.reg.git
+        """Write `commit`'s changes on `tip` as one new commit (`tip` if none are left)."""
+        git, load = self.reg.git, self.reg.load
         parents, author, message = git.commit_info(commit)
         parent = parents[0] if parents else None
         changes = git.changed_files(parent, commit)
-        snap_p = git.snapshot(parent) if parent else Snapshot(git.objects, None, None)
-        snap_c = git.snapshot(commit)
-        snap_t = self.writer.snapshot(tip)
+        snaps: Snaps = (
+            git.snapshot(parent) if parent else Snapshot(git.objects, None, None),
+            git.snapshot(commit),
+            self.writer.snapshot(tip),
+        )
+        snap_p, snap_c, snap_t = snaps
+        added = [p for p, new in changes if new is not None and not snap_p.exists(p)]
         arts: dict[str, _Counter] = {}
         models: dict[str, _Counter] = {}
         dropped_ids: set[str] = set()
 
         # 1. new versions: same, renumbered, or a conflict (before anything is written)
         new_art = [
-            (self.reg.load(snap_c, ArtifactVersionFile, p), p)
-            for p, new in changes
-            if new is not None and _ART_PTR.fullmatch(p) and not snap_p.exists(p)
+            load(snap_c, ArtifactVersionFile, p)
+            for p in added
+            if layout.ARTIFACT_VERSION_RE.fullmatch(p)
         ]
-        for f, _ in sorted(((f, p) for f, p in new_art if f), key=lambda fp: fp[0].info.seq):
+        for f in sorted((f for f in new_art if f), key=lambda f: f.info.seq):
             self._new_artifact_version(snap_t, f, arts)
         new_mv = [
-            self.reg.load(snap_c, ModelVersionFile, p)
-            for p, new in changes
-            if new is not None and p.endswith("/version.yaml") and _MODEL_VER.fullmatch(p)
-            and not snap_p.exists(p)
-        ]  # fmt: skip
+            load(snap_c, ModelVersionFile, p) for p in added if layout.MODEL_VERSION_RE.fullmatch(p)
+        ]
         for mv in sorted((mv for mv in new_mv if mv), key=lambda mv: mv.number):
             self._new_model_version(snap_t, mv, models)
-        for p, new in changes:
-            m = _MODEL_ENTITY.fullmatch(p)
-            if m and new is not None and not snap_p.exists(p):
-                ours = self.reg.load(snap_c, ModelEntity, p)
-                theirs = self.reg.load(snap_t, ModelEntity, p)
+        for p in added:
+            if layout.MODEL_ENTITY_RE.fullmatch(p):
+                ours, theirs = load(snap_c, ModelEntity, p), load(snap_t, ModelEntity, p)
                 if ours and theirs and ours.id != theirs.id:
                     dropped_ids.add(layout.id_entry(ours.id))  # one model by name: the tip's
 
@@ -206,13 +197,13 @@ class _Replay:
         for p, new in changes:
             if p == layout.DVC_YAML:
                 continue
-            if m := _ART_ENTITY.fullmatch(p):
+            if m := layout.ARTIFACT_ENTITY_RE.fullmatch(p):
                 touched_art.add(layout.unescape(m[1]))
                 continue
-            if m := _MODEL_ENTITY.fullmatch(p):
+            if m := layout.MODEL_ENTITY_RE.fullmatch(p):
                 touched_model.add(m[1])
                 continue
-            if m := _MODEL_NUMBER.fullmatch(p):
+            if m := layout.MODEL_NUMBER_RE.fullmatch(p):
                 if new is None:
                     ver, number = self.model.get((m[1], m[3]), (m[3], int(m[2])))
                     target = layout.model_number(m[1], number, ver)
@@ -224,25 +215,24 @@ class _Replay:
             if p in dropped_ids:
                 continue
             target = self.path(p)
+            on_tip = snap_t.blob_sha(target)
             if new is None:
-                if snap_t.blob_sha(target) is not None:
+                if on_tip is not None:
                     ops.append(Delete(target))
                 continue
-            if not snap_p.exists(p) and snap_t.blob_sha(target) is not None:
+            if on_tip is not None and not snap_p.exists(p):
                 continue  # added on both sides: the tip's stays (same version, or settings)
             data = self.content(target, git.objects.read_blob(new))
-            if snap_t.blob_sha(target) != _blob_sha(data):
+            if on_tip != blob_sha(data):
                 ops.append(Put(target, data))
 
         # 3. derived files, field by field
         for a in sorted(touched_art):
-            ops += self._artifact_entity(snap_p, snap_c, snap_t, a, arts)
-        for m_name in sorted(touched_model):
-            ops += self._model_entity(
-                snap_p, snap_c, snap_t, m_name, models, deleted_numbers.get(m_name, [])
-            )
+            ops += self._artifact_entity(snaps, a, arts)
+        for name in sorted(touched_model):
+            ops += self._model_entity(snaps, name, models, deleted_numbers.get(name, []))
         if any(p == layout.DVC_YAML for p, _ in changes):
-            ops += self._dvc_yaml(snap_p, snap_c, snap_t)
+            ops += self._dvc_yaml(snaps)
         return self.writer.commit(ops, message, tip, author)
 
     def _new_artifact_version(
@@ -320,16 +310,11 @@ class _Replay:
         entry = self.reg.load(snap_t, IdEntry, layout.id_entry(obj_id))
         return self.reg.load(snap_t, cls, entry.path) if entry is not None else None
 
-    def _artifact_entity(
-        self, snap_p: Snapshot, snap_c: Snapshot, snap_t: Snapshot, a: str,
-        arts: dict[str, _Counter],
-    ) -> list[Op]:  # fmt: skip
+    def _artifact_entity(self, snaps: Snaps, a: str, arts: dict[str, _Counter]) -> list[Op]:
         path = layout.artifact_entity(a)
-        par = self.reg.load(snap_p, ArtifactEntity, path)
-        ours = self.reg.load(snap_c, ArtifactEntity, path)
-        theirs = self.reg.load(snap_t, ArtifactEntity, path)
+        par, ours, theirs = (self.reg.load(s, ArtifactEntity, path) for s in snaps)
         if ours is None:  # we deleted its last version: gone unless the tip has others
-            others = snap_t.fanout_names(layout.artifact_versions_dir(a))
+            others = snaps[2].fanout_names(layout.artifact_versions_dir(a))
             return [Delete(layout.artifact_dir(a))] if theirs and not others else []
         base = theirs or ours
         update: dict[str, Any] = {}
@@ -352,13 +337,11 @@ class _Replay:
         return [] if new == theirs else [self.reg.put(path, new)]
 
     def _model_entity(
-        self, snap_p: Snapshot, snap_c: Snapshot, snap_t: Snapshot, m: str,
-        models: dict[str, _Counter], deleted: list[int],
-    ) -> list[Op]:  # fmt: skip
+        self, snaps: Snaps, m: str, models: dict[str, _Counter], deleted: list[int]
+    ) -> list[Op]:
+        snap_t = snaps[2]
         path = layout.model_entity(m)
-        par = self.reg.load(snap_p, ModelEntity, path)
-        ours = self.reg.load(snap_c, ModelEntity, path)
-        theirs = self.reg.load(snap_t, ModelEntity, path)
+        par, ours, theirs = (self.reg.load(s, ModelEntity, path) for s in snaps)
         if ours is None:  # we deleted the model
             return [Delete(path)] if theirs is not None and par and theirs.id == par.id else []
         base = theirs or ours
@@ -368,18 +351,16 @@ class _Replay:
                 if getattr(ours, name) != getattr(par, name):
                     update[name] = getattr(ours, name)
         c = models.get(m)
+        added = c.added if c is not None else []
         numbers = dict(c.numbers) if c is not None else _numbers(snap_t, m)
         for n in deleted:
             numbers.pop(n, None)
-        ops: list[Op] = []
-        if c is not None:
-            for n, ver, _ in c.added:
-                ops.append(Put(layout.model_number(m, n, ver), b""))
+        ops: list[Op] = [Put(layout.model_number(m, n, ver), b"") for n, ver, _ in added]
         update["next_number"] = max(base.next_number, c.next if c else 0)
         update["count"] = len(numbers)
         if numbers:
             top = max(numbers)
-            vid = next((i for n, _, i in (c.added if c else []) if n == top), None)
+            vid = next((i for n, _, i in added if n == top), None)
             if vid is None:
                 f = self.reg.load(snap_t, ModelVersionFile, layout.model_version(m, numbers[top]))
                 vid = f.id if f else (base.latest.id if base.latest else "")
@@ -401,7 +382,7 @@ class _Replay:
         stages = {v: s for v, s in (theirs or ours).stages.items() if v in existing}
         before = par.stages if par else {}
         changed = [
-            (self.model.get((m, v), (v, 0))[0], ours.stages.get(v))
+            (self._model(m, v), ours.stages.get(v))
             for v in sorted(set(before) | set(ours.stages))
             if before.get(v) != ours.stages.get(v)
         ]
@@ -421,13 +402,8 @@ class _Replay:
             stages[ver] = stage
         return dict(sorted(stages.items()))
 
-    def _dvc_yaml(self, snap_p: Snapshot, snap_c: Snapshot, snap_t: Snapshot) -> list[Op]:
-        def arts(snap: Snapshot) -> dict[str, Any]:
-            raw = snap.read(layout.DVC_YAML)
-            doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
-            return dict(doc.get("artifacts") or {})
-
-        par, ours, theirs = arts(snap_p), arts(snap_c), arts(snap_t)
+    def _dvc_yaml(self, snaps: Snaps) -> list[Op]:
+        (_, par), (_, ours), (doc, theirs) = (dvc_yaml(s.read(layout.DVC_YAML)) for s in snaps)
         result = dict(theirs)
         for key in set(par) | set(ours):
             if par.get(key) == ours.get(key):
@@ -447,10 +423,8 @@ class _Replay:
                     "meta": {**entry.get("meta", {}), "gitreg": info},
                 }
             result[key] = entry
-        if result == theirs and snap_t.exists(layout.DVC_YAML):
+        if result == theirs and snaps[2].exists(layout.DVC_YAML):
             return []
-        raw = snap_t.read(layout.DVC_YAML)
-        doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
         doc["artifacts"] = dict(sorted(result.items()))
         return [Put(layout.DVC_YAML, dumps(doc))]
 
@@ -485,15 +459,3 @@ def _numbers(snap: Snapshot, model: str) -> dict[int, str]:
         if sep and number.isdigit():
             out[int(number)] = name
     return out
-
-
-def _parse(reg: Registry, cls: Any, data: bytes, path: str) -> Any:
-    from gitreg.manifest.schema import parse
-
-    return parse(cls, data, path)
-
-
-def _blob_sha(data: bytes) -> str:
-    from gitreg.stores.git.objects import blob_sha
-
-    return blob_sha(data)

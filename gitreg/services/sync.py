@@ -10,11 +10,13 @@ remote took the commits: a rejected push never leaves them disagreeing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gitreg.errors import (
+    ArtifactDataMissingError,
     PushRejectedError,
     RegistryConflictError,
     RegistryNotInitializedError,
@@ -62,50 +64,34 @@ class RemoteSwitch:
 
 
 # -- tags ---------------------------------------------------------------------------------------
-def _gitreg_tag(ref: str) -> bool:
-    from gitreg.services import tags
-
-    return ref.startswith("refs/tags/") and tags.parse_tag(ref[len("refs/tags/") :]) is not None
-
-
-def _local_tags(reg: Registry) -> dict[str, str]:
-    from gitreg.stores.git.tags import list_tags
-
-    return {f"refs/tags/{t.name}": t.sha for t in list_tags(reg.git)}
-
-
 def tags_to_fetch(reg: Registry, remote_refs: dict[str, str]) -> list[str]:
     """Refspecs of the remote's GTO-style tags that this clone lacks or holds otherwise.
     Published tags win: a local one of the same name is a projection of commits that were
     not pushed yet, and `tags --rebuild` after the sync re-derives those."""
-    have = _local_tags(reg)
-    return [
-        f"+{name}:{name}"
-        for name, sha in sorted(remote_refs.items())
-        if _gitreg_tag(name) and have.get(name) != sha
-    ]
-
-
-def tags_to_push(reg: Registry, remote_refs: dict[str, str]) -> dict[str, str]:
-    """{tag ref: sha} of gitreg's tags the remote lacks (a tag it has is never changed)."""
     from gitreg.services import tags
+    from gitreg.stores.git.tags import list_tags
 
-    return {
-        f"refs/tags/{t.name}": t.sha
-        for t in tags.owned(reg)
-        if f"refs/tags/{t.name}" not in remote_refs
-    }
+    have = {f"refs/tags/{t.name}": t.sha for t in list_tags(reg.git)}
+    return [
+        f"+{ref}:{ref}"
+        for ref, sha in sorted(remote_refs.items())
+        if ref.startswith("refs/tags/")
+        and tags.parse_tag(ref.removeprefix("refs/tags/")) is not None
+        and have.get(ref) != sha
+    ]
 
 
 def _sync_tags(reg: Registry, remote: str, remote_refs: dict[str, str]) -> list[str]:
     """After the branch moved: re-derive the tags (replayed commits are new commits), then
-    publish the new ones; a push that lost a race fetches the winner's tags and retries."""
+    publish the new ones (a tag the remote has is never changed); a push that lost a race
+    fetches the winner's tags and retries."""
     from gitreg.services import tags
 
     git = reg.git
     for _ in range(PUSH_ATTEMPTS):
         tags.rebuild(reg)
-        send = tags_to_push(reg, remote_refs)
+        owned = {f"refs/tags/{t.name}": t.sha for t in tags.owned(reg)}
+        send = {ref: sha for ref, sha in owned.items() if ref not in remote_refs}
         if not send or git_remote.push(git, remote, [f"{sha}:{r}" for r, sha in send.items()]):
             return sorted(send)
         remote_refs = git_remote.ls_remote(git, remote, "refs/tags/*")
@@ -131,33 +117,16 @@ def _fetch(reg: Registry, remote: str) -> tuple[str | None, dict[str, str], list
     return tip, refs, [s.rpartition(":")[2] for s in fetched]
 
 
-def _remote_name(reg: Registry, remote: str | None) -> str:
-    return remote or reg.git.upstream_remote()
-
-
 # -- data first -------------------------------------------------------------------------------
-def new_objects(reg: Registry, base: str | None, tip: str) -> list[StoredObject]:
-    """The DVC objects of artifact versions `tip` added since `base`."""
+def _objects(pointers: Iterable[tuple[str, bytes]]) -> list[StoredObject]:
+    """The DVC objects that artifact version pointers, as (path, bytes), name: each once."""
     from gitreg.stores.data import StoredObject
 
     objects: dict[str, StoredObject] = {}
-    for path, sha in reg.git.changed_files(base, tip):
-        if sha is None or not path.endswith(".dvc") or not path.startswith(layout.ARTIFACTS):
-            continue
-        f = parse(ArtifactVersionFile, reg.git.objects.read_blob(sha), path)
-        out = f.outs[0]
+    for path, data in pointers:
+        out = parse(ArtifactVersionFile, data, path).outs[0]
         objects[out.md5] = StoredObject(out.md5, out.size, out.nfiles)
     return list(objects.values())
-
-
-def push_data(reg: Registry, objects: list[StoredObject], progress: Progress | None = None) -> int:
-    """Push `objects` to the tip's DVC remote (a no-op for objects it has)."""
-    store = reg.data()
-    for obj in objects:
-        store.push(obj)
-        if progress is not None:
-            progress(obj.size)
-    return len(objects)
 
 
 # -- push -------------------------------------------------------------------------------------
@@ -171,7 +140,7 @@ def push(
 
     `on_objects(total_bytes)` is called before the bytes move (for a progress bar)."""
     git = reg.git
-    name = _remote_name(reg, remote)
+    name = remote or git.upstream_remote()
     result = SyncResult(name, git.branch, None)
     for _ in range(PUSH_ATTEMPTS):
         remote_tip, remote_refs, _ = _fetch(reg, name)
@@ -186,10 +155,19 @@ def push(
             result.head = local
             result.tags = _sync_tags(reg, name, remote_refs)  # unless a tag push failed
             return result
-        objects = new_objects(reg, base, local)
+        objects = _objects(
+            (path, git.objects.read_blob(sha))
+            for path, sha in git.changed_files(base, local)
+            if sha is not None and layout.ARTIFACT_VERSION_RE.fullmatch(path)
+        )
         if on_objects is not None:
             on_objects(sum(o.size for o in objects))
-        result.objects = push_data(reg, objects, progress)  # data before manifests
+        store = reg.data()
+        for obj in objects:  # data before manifests
+            store.push(obj)  # a no-op for objects the remote has
+            if progress is not None:
+                progress(obj.size)
+        result.objects = len(objects)
         if remote_tip is None or base == remote_tip:
             new, renames = local, []
             sent = len(git.commits_between(remote_tip, local))
@@ -238,7 +216,7 @@ def pull(reg: Registry, remote: str | None = None) -> SyncResult:
     """Bring the remote's registry commits here: fast-forward, or replay this clone's
     commits on the remote's tip."""
     git = reg.git
-    name = _remote_name(reg, remote)
+    name = remote or git.upstream_remote()
     reg.install_merge_driver()  # a fresh clone's plain `git merge` then merges like ours
     remote_tip, _, fetched = _fetch(reg, name)
     result = SyncResult(name, git.branch, git.head(), tags=fetched)
@@ -298,21 +276,6 @@ def merge(reg: Registry, branch: str) -> SyncResult:
 
 
 # -- switching the DVC remote -------------------------------------------------------------------
-def referenced_objects(reg: Registry) -> list[StoredObject]:
-    """Every DVC object an artifact version of the branch's history points at."""
-    from gitreg.services.gc import read_pointers
-    from gitreg.stores.data import StoredObject
-
-    head = reg.snapshot().commit
-    if head is None:
-        return []
-    objects: dict[str, StoredObject] = {}
-    for path, data in read_pointers(reg, [head]):
-        o = parse(ArtifactVersionFile, data, path).outs[0]
-        objects[o.md5] = StoredObject(o.md5, o.size, o.nfiles)
-    return list(objects.values())
-
-
 def set_remote(
     reg: Registry,
     url: str,
@@ -321,9 +284,7 @@ def set_remote(
     on_objects: Callable[[int], None] | None = None,
 ) -> RemoteSwitch:
     """Copy every object the registry references to `url`, then commit the switch."""
-    import os
-
-    from gitreg.errors import ArtifactDataMissingError
+    from gitreg.services.gc import read_pointers
     from gitreg.stores.data import RemoteSpec
 
     reg.require_writable()
@@ -342,7 +303,8 @@ def set_remote(
             "nothing was changed. Check the URL and its options (-o KEY=VALUE)",
         ) from None  # fmt: skip
     old = reg.data()
-    objects = referenced_objects(reg)
+    head = reg.snapshot().commit  # every object the branch's history points at
+    objects = _objects(read_pointers(reg, [head])) if head else []
     if on_objects is not None:
         on_objects(sum(o.size for o in objects))
     missing = []

@@ -367,3 +367,18 @@ def test_plain_git_merge_stops_where_gitreg_merge_must_renumber(repo: Path, tmp_
     assert [str(r) for r in result.renames] == ["artifact data 2 is now data 3"]
     loaded = {v.version: main.load_artifact_version(v) for v in main.list_artifact_versions("data")}
     assert loaded == {"1": "base", "2": "ours", "3": "theirs"}
+
+
+def test_merge_renumbers_a_model_named_links(repo: Path) -> None:
+    """A model may be called `links`: its version files are not read as link files."""
+    main = Client(repo)
+    main.init()
+    main.create_model_version("links")
+    git(repo, "branch", "proposals/l", "gitreg")
+    Client(repo, branch="proposals/l").create_model_version("links")
+    main.create_model_version("links")
+    result = main.merge("proposals/l")
+    assert [str(r) for r in result.renames] == ["model links 2 is now links 3"]
+    merged = Client(repo)
+    assert merged.validate().ok, merged.validate().problems
+    assert sorted(v.name for v in merged.list_model_versions("links")) == ["1", "2", "3"]
