@@ -468,7 +468,7 @@ class Client:
             model=names.model_name(model_name_or_id),
             version=None if name is None else names.version(getattr(name, "value", name)),
             description=description,
-            tags=tuple(names.tag(t) for t in tags or []),
+            tags=tuple(_tags(tags)),
             card=model_card,
             code=None if source is None else runs.code_ref_of(self._reg, source),
         )
