@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from gitreg import names
 from gitreg.api.context import active_client, current_step
 from gitreg.api.model import Model
 from gitreg.api.responses import ArtifactVersionResponse
 from gitreg.enums import ArtifactType
+from gitreg.errors import UsageError
 
 
 def save_artifact(
@@ -57,20 +59,17 @@ def log_metadata(
 ) -> None:
     """Attach metadata, as ZenML does: to an artifact version, a model version, or (inside
     a step, with no target given) the current step run. Later values win per key."""
-    from gitreg.errors import UsageError
-
     if model_version is not None and model_name is None and model is None:
         raise UsageError("log_metadata()", "model_version= needs model_name= too")
     client = active_client()
     ctx = current_step()
-    targeted = False
-    if artifact_version_id is not None or artifact_name is not None:
+    to_artifact = artifact_version_id is not None or artifact_name is not None
+    if to_artifact:
         art = client.get_artifact_version(
             str(artifact_version_id or artifact_name),
             None if artifact_version_id is not None else artifact_version,
         )
         client.log_artifact_metadata(art, metadata)
-        targeted = True
     if model is None and model_name is not None:
         if model_version is None:
             raise UsageError(
@@ -89,8 +88,7 @@ def log_metadata(
         if not model.is_bound:
             model.bind(client)
         model.log_metadata(metadata)
-        targeted = True
-    if not targeted:
+    if not to_artifact and model is None:
         if ctx is None or (step_name is not None and step_name != ctx.step_run.name):
             raise UsageError(
                 "log_metadata()",
@@ -108,8 +106,6 @@ def log_step_metadata(
 ) -> None:
     """ZenML's `log_step_metadata`: inside a step, to the running step. A finished run's
     manifest is the record of what happened and is not edited afterwards."""
-    from gitreg.errors import UsageError
-
     ctx = current_step()
     if ctx is None or pipeline_name_id_or_prefix is not None or run_id is not None:
         raise UsageError(
@@ -128,9 +124,6 @@ def log_artifact_metadata(
 ) -> None:
     """ZenML's `log_artifact_metadata`: inside a step, to one of its outputs (the only one
     when no name is given); else to a stored version (the latest when no version is given)."""
-    from gitreg import names
-    from gitreg.errors import UsageError
-
     metadata = names.metadata(dict(metadata))
     ctx = current_step()
     if ctx is not None and (artifact_name is None or artifact_name in ctx.output_names):
@@ -154,8 +147,6 @@ def log_model_metadata(
 ) -> None:
     """ZenML's `log_model_metadata`: to the named model version (the latest when no version
     is given), or inside a step (with no name) to the step's model version."""
-    from gitreg.errors import UsageError
-
     if model_name is None and model_version is None:
         log_metadata(metadata, infer_model=True)
     elif model_name is None:
@@ -180,8 +171,6 @@ def register_artifact(
     store to register in place, so it stores a copy (loaded back as a `pathlib.Path`)."""
     import os
     import pathlib
-
-    from gitreg.errors import UsageError
 
     if "://" in folder_or_file_uri or not os.path.exists(folder_or_file_uri):
         raise UsageError(

@@ -7,7 +7,6 @@ call. Clients of one repository share that repository's caches (`open_registry`)
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -40,13 +39,12 @@ if TYPE_CHECKING:
     from gitreg.services.tags import RebuildResult, TagInfo
     from gitreg.services.validate import Report
 
-log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 
 
-def _bar_for(data: Any, name: str, progress: Progress | None, embedded: Callable[[], bool]) -> Any:
-    """A progress bar for saving a large file (hashing and copying it, then the push) when
-    the caller passed no callback of its own and someone would see it; else a no-op."""
+def _bar_for(data: Any, name: str, progress: Progress | None, reg: Registry) -> Any:
+    """The caller's `progress`, else a progress bar for saving a large file (hashing and
+    copying it, then the push) when someone would see it, else None; as a context manager."""
     import contextlib
     import pathlib
 
@@ -58,8 +56,9 @@ def _bar_for(data: Any, name: str, progress: Progress | None, embedded: Callable
         except OSError:
             size = 0
         if size > bars.LARGE:  # hashed and copied into the cache, then copied to a remote
-            return bars.Bar(name, size * (1 if embedded() else 2))
-    return contextlib.nullcontext(None)
+            embedded = reg.is_embedded(reg.remote_of(reg.snapshot()))
+            return bars.Bar(name, size * (1 if embedded else 2))
+    return contextlib.nullcontext(progress)
 
 
 ArtifactRef = str | UUID | ArtifactVersionResponse
@@ -156,7 +155,7 @@ class Client:
         self,
         remote: str | None = None,
         progress: Progress | None = None,
-        on_objects: Callable[[int], None] | None = None,
+        on_objects: Progress | None = None,
     ) -> SyncResult:
         """Publish this clone's registry commits (bytes first) on `remote` (default: the
         branch's upstream, else `origin`); versions renumbered on the way are in `renames`."""
@@ -185,7 +184,7 @@ class Client:
         url: str,
         options: dict[str, str] | None = None,
         progress: Progress | None = None,
-        on_objects: Callable[[int], None] | None = None,
+        on_objects: Progress | None = None,
     ) -> RemoteSwitch:
         """Copy every object the registry references to the DVC remote `url`, then commit
         the switch (a shared remote's URL is committed; the embedded one's path never)."""
@@ -228,7 +227,7 @@ class Client:
         new = artifacts.NewVersion(
             name=names.artifact_name(name),
             version=None if version is None else names.version(version),
-            tags=tuple(names.tag(t) for t in tags or []),
+            tags=tuple(_tags(tags)),
             user_metadata=names.metadata(dict(user_metadata or {}), "user_metadata"),
             run_metadata=(
                 None if run_metadata is None else names.metadata(dict(run_metadata), "run_metadata")
@@ -237,16 +236,14 @@ class Client:
             producer=producer,
         )
         mat: Materializer | None = materializers.resolve(materializer) if materializer else None
-        reg = self._reg
-        embedded = lambda: reg.is_embedded(reg.remote_of(reg.snapshot()))  # noqa: E731
         if model is None and link and ctx is not None:
             model = ctx.model
         to = None if model is None else self._link_to(model, is_model_artifact, is_deployment_artifact)  # fmt: skip
-        with _bar_for(data, new.name, progress, embedded) as bar:
+        with _bar_for(data, new.name, progress, self._reg) as bar:
             if to is None:
-                saved = artifacts.save(self._reg, data, new, mat, progress or bar)
+                saved = artifacts.save(self._reg, data, new, mat, bar)
             else:
-                saved, _, mv = links.save_linked(self._reg, data, new, to, mat, progress or bar)
+                saved, _, mv = links.save_linked(self._reg, data, new, to, mat, bar)
                 if model is not None and model.resolved is None:
                     model.adopt(ModelVersionResponse(mv, self))
         response = ArtifactVersionResponse(saved, self)
@@ -403,8 +400,7 @@ class Client:
         card = model_card(
             license, audience, use_cases, limitations, trade_offs, ethics, save_models_to_registry
         )
-        tag_list = [names.tag(t) for t in tags or []]
-        entity = models.create(self._reg, names.model_name(name), description, tag_list, card)
+        entity = models.create(self._reg, names.model_name(name), description, _tags(tags), card)
         return ModelResponse(entity, self)
 
     def list_models(self, tag: str | None = None) -> list[ModelResponse]:
@@ -472,7 +468,7 @@ class Client:
             model=names.model_name(model_name_or_id),
             version=None if name is None else names.version(getattr(name, "value", name)),
             description=description,
-            tags=tuple(names.tag(t) for t in tags or []),
+            tags=tuple(_tags(tags)),
             card=model_card,
             code=None if source is None else runs.code_ref_of(self._reg, source),
         )
@@ -547,18 +543,14 @@ class Client:
         for it in the link's own commit."""
         from gitreg.services import links, models
 
-        self._own(model)
-        mv = model.resolved
+        mv = self._own(model).resolved
         if mv is None:
             req = model.request()
         else:
             req = models.VersionRequest(mv.model_name, mv.name, create=False)
-        kind = None
         if is_model_artifact:
-            kind = LinkKind.MODEL
-        elif is_deployment_artifact:
-            kind = LinkKind.DEPLOYMENT
-        return links.LinkTo(req, kind)
+            return links.LinkTo(req, LinkKind.MODEL)
+        return links.LinkTo(req, LinkKind.DEPLOYMENT if is_deployment_artifact else None)
 
     def list_links(self, model: str, version: str) -> list[LinkResponse]:
         """The artifact versions linked to a model version, oldest first."""
@@ -652,10 +644,8 @@ class Client:
             license, audience, use_cases, limitations, trade_offs, ethics,
             save_models_to_registry is not False,
         )  # fmt: skip
-        changes = {
-            k: v for k, v in given.items() if v is not None and k != "save_models_to_registry"
-        }
-        if save_models_to_registry is not None:
+        changes = {k: v for k, v in given.items() if v is not None}
+        if save_models_to_registry is not None:  # True is stored as None (ZenML's default)
             changes["save_models_to_registry"] = given["save_models_to_registry"]
         if description is not None:
             changes["description"] = description
@@ -772,10 +762,9 @@ class Client:
         """Pipeline runs, oldest first (ZenML's name); filter by pipeline name."""
         from gitreg.services import runs
 
-        found = runs.list_runs(self._reg)
         return [
             PipelineRunResponse(r, self)
-            for r in found
+            for r in runs.list_runs(self._reg)
             if pipeline_name is None or r.pipeline == pipeline_name
         ]
 

@@ -145,8 +145,7 @@ class Model:
 
     @property
     def stage(self) -> str | None:
-        fresh = self.client.get_model_version(self.name, self.get_version().name)
-        return fresh.stage
+        return self.client.get_model_version(self.name, self.get_version().name).stage
 
     @property
     def model_version(self) -> str:
@@ -205,8 +204,7 @@ class Model:
 
         stage_name = check_stage(self.name, stage)  # before a version is created for it
         mv = self.ensure_version()
-        archived = self.client.set_model_version_stage(self.name, mv.name, stage_name, force)
-        return archived
+        return self.client.set_model_version_stage(self.name, mv.name, stage_name, force)
 
     def __repr__(self) -> str:
         return f"Model(name={self.name!r}, version={self.version!r})"

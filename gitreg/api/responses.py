@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from gitreg.enums import ArtifactType, LinkKind
+from gitreg.errors import UsageError
 
 if TYPE_CHECKING:
     from gitreg.api.client import Client
@@ -17,34 +18,25 @@ if TYPE_CHECKING:
     from gitreg.stores.git import Snapshot
 
 
+# Each `.value` is the plain value: `property(int)` calls `int(self)`.
 class _Int(int):
-    @property
-    def value(self) -> int:
-        return int(self)
+    value = property(int)
 
 
 class _Float(float):
-    @property
-    def value(self) -> float:
-        return float(self)
+    value = property(float)
 
 
 class _Str(str):
-    @property
-    def value(self) -> str:
-        return str(self)
+    value = property(str)
 
 
 class _List(list):  # type: ignore[type-arg]
-    @property
-    def value(self) -> list[Any]:
-        return list(self)
+    value = property(list)
 
 
 class _Dict(dict):  # type: ignore[type-arg]
-    @property
-    def value(self) -> dict[str, Any]:
-        return dict(self)
+    value = property(dict)
 
 
 _READABLE: dict[type, type] = {int: _Int, float: _Float, str: _Str, list: _List, dict: _Dict}
@@ -151,7 +143,7 @@ class ArtifactVersionResponse:
 
 
 class ArtifactResponse:
-    """An artifact name and all of its versions (ZenML's `ArtifactResponse`)."""
+    """An artifact name and all of its versions, at least one (ZenML's `ArtifactResponse`)."""
 
     def __init__(self, name: str, versions: list[ArtifactVersionResponse], tags: list[str]) -> None:
         self._name = name
@@ -166,22 +158,12 @@ class ArtifactResponse:
         """Version name -> version, oldest first."""
         return {v.version: v for v in self._versions}
 
-    @property
-    def latest_version_name(self) -> str | None:
-        return self._versions[-1].version if self._versions else None
-
-    @property
-    def latest_version_id(self) -> UUID | None:
-        return self._versions[-1].id if self._versions else None
-
+    latest_version_name = property(lambda self: self._versions[-1].version)
+    latest_version_id = property(lambda self: self._versions[-1].id)
     tags = property(lambda self: list(self._tags))
 
     def load(self) -> Any:
         """The latest version's value (what `load_artifact(name)` returns)."""
-        if not self._versions:
-            from gitreg.errors import ArtifactNotFoundError
-
-            raise ArtifactNotFoundError(self._name, None)
         return self._versions[-1].load()
 
     def __repr__(self) -> str:
@@ -278,14 +260,11 @@ class ModelVersionResponse:
     @property
     def view(self) -> ModelVersion:
         """The manifest behind this response (read on first use), with its stage and path."""
-        if self._loaded is None:
-            if self._snap is None:
-                self._loaded = self._client.get_model_version(self._model, self._name).view
-            else:
-                from gitreg.services import models
+        if self._loaded is None:  # only a listing's responses: they carry its `snap`
+            from gitreg.services import models
 
-                reg = self._client.registry
-                self._loaded = models.get_version(reg, self._model, self._name, self._snap)
+            reg = self._client.registry
+            self._loaded = models.get_version(reg, self._model, self._name, self._snap)
         return self._loaded
 
     @property
@@ -317,8 +296,7 @@ class ModelVersionResponse:
 
     @property
     def run_metadata(self) -> dict[str, Any]:
-        if self._snap is None:
-            return readable_metadata(self._client.model_version_metadata(self))
+        """Logged metadata (latest value per key), as of the listing's state if from one."""
         from gitreg.services import models
 
         reg = self._client.registry
@@ -447,8 +425,6 @@ class StepRunResponse:
 
     @property
     def output(self) -> ArtifactVersionResponse:
-        from gitreg.errors import UsageError
-
         if len(self._entry.outputs) != 1:
             raise UsageError(
                 f"step {self.name!r}.output",
