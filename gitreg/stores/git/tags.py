@@ -18,17 +18,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PREFIX = "refs/tags/"
-_FORMAT = "%00".join(
-    [
-        "%(refname)",
-        "%(objectname)",
-        "%(objecttype)",
-        "%(*objectname)",
-        "%(*objecttype)",
-        "%(taggerdate:unix)",
-        "%(contents:subject)",
-    ]
-)
+_FIELDS = "refname objectname objecttype *objectname *objecttype taggerdate:unix contents:subject"
+_FORMAT = "%00".join(f"%({name})" for name in _FIELDS.split())
 
 
 @dataclass
@@ -86,7 +77,7 @@ def list_tags(store: GitStore, patterns: list[str] | None = None) -> list[TagRef
         ref, sha, kind, target, target_kind, when, subject = parts
         found.append(
             TagRef(
-                ref[len(PREFIX) :],
+                ref.removeprefix(PREFIX),
                 sha,
                 kind,
                 target or None,
