@@ -56,12 +56,8 @@ class TagRef:
 
 def tag_object(name: str, target: str, tagger: bytes, message: str) -> bytes:
     """An annotated tag of commit `target`; `tagger` is `Name <email> TIME TZ`."""
-    return (
-        f"object {target}\ntype commit\ntag {name}\n".encode()
-        + b"tagger "
-        + tagger
-        + f"\n\n{message.rstrip()}\n".encode()
-    )
+    head = f"object {target}\ntype commit\ntag {name}\ntagger ".encode()
+    return head + tagger + f"\n\n{message.rstrip()}\n".encode()
 
 
 def list_tags(store: GitStore, patterns: list[str] | None = None) -> list[TagRef]:
