@@ -24,15 +24,12 @@ def tag(
     client = client_of(ctx)
     name, version = split_ref(ref)
     add, drop = ([], list(tags)) if remove else (list(tags), [])
-    if kind == "artifact" and version is None and name not in client.list_artifacts():
-        result = client.update_artifact_version(name, None, add, drop)
-        label, now = f"{result.name}@{result.version}", result.tags
-    elif kind == "artifact" and version is None:
+    if kind == "artifact" and (version is not None or name not in client.list_artifacts()):
+        av = client.update_artifact_version(name, version, add, drop)  # NAME@VERSION, or an ID
+        label, now = f"{av.name}@{av.version}", av.tags
+    elif kind == "artifact":
         art = client.update_artifact(name, add_tags=add, remove_tags=drop)
         label, now = art.name, art.tags
-    elif kind == "artifact":
-        av = client.update_artifact_version(name, version, add, drop)
-        label, now = f"{av.name}@{av.version}", av.tags
     elif version is None:
         m = client.update_model(name, add_tags=add, remove_tags=drop)
         label, now = m.name, m.tags

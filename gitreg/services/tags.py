@@ -29,9 +29,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitreg.enums import LinkKind
 from gitreg.errors import ManifestError
@@ -42,6 +42,7 @@ from gitreg.stores.git import Op, Snapshot
 from gitreg.stores.git.tags import NewTag, TagRef, delete_refs, list_tags, write_refs
 
 if TYPE_CHECKING:
+    from gitreg.manifest.schema import M
     from gitreg.services.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -91,18 +92,22 @@ def version_tag(gto: str, version: str, number: int) -> str:
     return f"{gto}@{gto_version(version, number)}"
 
 
-def stage_tag(gto: str, stage: str, assign: bool, n: int) -> str:
-    return f"{gto}#{stage}{'' if assign else '!'}#{n}"
+class ParsedTag(NamedTuple):
+    gto: str
+    version: str | None  # `vX.Y.Z` of a version tag
+    stage: str | None  # the stage of a stage tag
+    assign: bool  # False: a version deregistered, or leaving the stage
+    n: int  # a stage tag's N (0 for a version tag)
 
 
-def parse_tag(name: str) -> tuple[str, str | None, str | None, bool, int] | None:
-    """(GTO name, version, stage, assign, N) of a tag in GTO's grammar, else None."""
+def parse_tag(name: str) -> ParsedTag | None:
+    """A tag's name in GTO's grammar, parsed; None if it is not in that grammar."""
     m = _TAG.fullmatch(name)
     if m is None:
         return None
     if m["version"]:
-        return m["name"], m["version"], None, not m["dereg"], 0
-    return m["name"], None, m["stage"], not m["unassign"], int(m["n"])
+        return ParsedTag(m["name"], m["version"], None, not m["dereg"], 0)
+    return ParsedTag(m["name"], None, m["stage"], not m["unassign"], int(m["n"]))
 
 
 def stage_events(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, str, bool]]:
@@ -141,7 +146,7 @@ class ModelTags:
         self.last_time = max(self.last_time, ref.time or 0)
         parsed = parse_tag(ref.name)
         if parsed is not None:
-            self.last_n = max(self.last_n, parsed[4])
+            self.last_n = max(self.last_n, parsed.n)
 
     def next_time(self) -> int:
         self.last_time = max(int(time.time()), self.last_time + 1)
@@ -173,7 +178,7 @@ def remember(reg: Registry, made: list[NewTag]) -> None:
     """Record the tags a write made; a model with one that was not written is read again."""
     for tag in made:
         parsed = parse_tag(tag.name)
-        gto = parsed[0] if parsed else tag.name
+        gto = parsed.gto if parsed else tag.name
         cached = reg.tag_cache.get(gto)
         if cached is None:
             continue
@@ -183,8 +188,66 @@ def remember(reg: Registry, made: list[NewTag]) -> None:
         cached.add(TagRef(tag.name, tag.sha, "tag", tag.target, "commit", tag.time, tag.subject))
 
 
-def _new(reg: Registry, name: str, target: str, at: int, subject: str, old: str | None) -> NewTag:
+def _new(
+    reg: Registry, name: str, target: str, at: int, subject: str, old: str | None = None
+) -> NewTag:
     return NewTag(name, reg.git.write_tag(name, target, at, subject), target, at, subject, old)
+
+
+def _stage_tag(
+    reg: Registry,
+    gto: str,
+    model: str,
+    version: str,
+    stage: str,
+    assign: bool,
+    n: int,
+    target: str,
+    at: int,
+) -> NewTag:
+    """`NAME#STAGE#N` (`version` assigned `stage`) or `NAME#STAGE!#N` (it left the stage)."""
+    name = f"{gto}#{stage}{'' if assign else '!'}#{n}"
+    subject = f"{STAGE} {model}@{version} {'' if assign else 'un'}assigned {stage}"
+    return _new(reg, name, target, at, subject)
+
+
+def _version_target(
+    reg: Registry,
+    model: str,
+    gto: str,
+    version: str,
+    commit: str,
+    artifact: tuple[str, bytes | None] | None,
+) -> tuple[str, str]:
+    """(target, subject) of a version's tag: `commit`, or once `commit` linked its model
+    artifact (`artifact`: data path, that commit's `dvc.yaml`), a side commit of it whose
+    `dvc.yaml` maps the model to that artifact if the commit's own does not."""
+    subject = f"{REGISTER} {model}@{version}"
+    if artifact is None:
+        return commit, subject
+    path, dvc_yaml = artifact
+    if not dvc_maps(dvc_yaml, gto, path):
+        from gitreg.services.links import dvc_yaml_with
+
+        ops: list[Op] = [dvc_yaml_with(dvc_yaml, gto, model, path)]
+        commit = reg.git.side_commit(commit, ops, f"gitreg: {model}@{version} for its tag")
+    return commit, f"{subject}{AT_ARTIFACT}{path}"
+
+
+def dvc_maps(raw: bytes | None, gto: str, path: str) -> bool:
+    """Whether a `dvc.yaml` maps `gto` to `path`."""
+    doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
+    entry = (doc.get("artifacts") or {}).get(gto)
+    return isinstance(entry, dict) and entry.get("path") == path
+
+
+def _stage_refs(cache: ModelTags, commit: str | None) -> list[TagRef]:
+    """The model's stage tags at `commit` (the commit of a version's tag)."""
+    return [
+        r
+        for r in cache.tags.values()
+        if (p := parse_tag(r.name)) and p.stage and r.commit == commit
+    ]
 
 
 # -- tags a write adds (called inside its commit's batch) --------------------------------------
@@ -209,39 +272,10 @@ def version_created(
         )
         return []
     cache = model_tags(reg, gto)
-    name = f"{gto}@{tv}"
-    current = cache.tags.get(name)
-    target, subject = commit, f"{REGISTER} {e.name}@{mv.name}"
-    if artifact is not None:
-        target, subject = _at_artifact(reg, e, gto, mv.name, artifact, commit)
-    return [_new(reg, name, target, cache.next_time(), subject, current.sha if current else None)]
-
-
-def _at_artifact(
-    reg: Registry,
-    e: ModelEntity,
-    gto: str,
-    version: str,
-    artifact: tuple[str, bytes | None],
-    commit: str,
-) -> tuple[str, str]:
-    """(target, subject) of the tag of a version whose model artifact `commit` linked: the
-    commit, or a side commit of it whose `dvc.yaml` maps the model to that artifact."""
-    path, dvc_yaml = artifact
-    target = commit
-    if not dvc_maps(dvc_yaml, gto, path):
-        from gitreg.services.links import dvc_yaml_with
-
-        ops: list[Op] = [dvc_yaml_with(dvc_yaml, gto, e.name, path)]
-        target = reg.git.side_commit(commit, ops, f"gitreg: {e.name}@{version} for its tag")
-    return target, f"{REGISTER} {e.name}@{version}{AT_ARTIFACT}{path}"
-
-
-def dvc_maps(raw: bytes | None, gto: str, path: str) -> bool:
-    """Whether a `dvc.yaml` maps `gto` to `path`."""
-    doc = (loads(raw, layout.DVC_YAML) if raw else None) or {}
-    entry = (doc.get("artifacts") or {}).get(gto)
-    return isinstance(entry, dict) and entry.get("path") == path
+    current = cache.tags.get(f"{gto}@{tv}")
+    target, subject = _version_target(reg, e.name, gto, mv.name, commit, artifact)
+    old = current.sha if current else None
+    return [_new(reg, f"{gto}@{tv}", target, cache.next_time(), subject, old)]
 
 
 def model_linked(
@@ -264,12 +298,11 @@ def model_linked(
     current = cache.tags.get(name)
     if current is None or AT_ARTIFACT in current.subject or current.commit is None:
         return []
-    target, subject = _at_artifact(reg, e, gto, version, (artifact_path, dvc_yaml), commit)
+    artifact = (artifact_path, dvc_yaml)
+    target, subject = _version_target(reg, e.name, gto, version, commit, artifact)
     out = [_new(reg, name, target, current.time or cache.next_time(), subject, current.sha)]
-    for ref in list(cache.tags.values()):
-        parsed = parse_tag(ref.name)
-        if parsed and parsed[2] and ref.commit == current.commit:
-            out.append(_new(reg, ref.name, target, ref.time or 0, ref.subject, ref.sha))
+    for ref in _stage_refs(cache, current.commit):
+        out.append(_new(reg, ref.name, target, ref.time or 0, ref.subject, ref.sha))
     return out
 
 
@@ -289,9 +322,8 @@ def stages_changed(
             log.warning("%s@%s has no git tag: no stage tag for it", e.name, version)
             continue
         n += 1
-        verb = "" if assign else "un"
-        subject = f"{STAGE} {e.name}@{version} {verb}assigned {stage}"
-        out.append(_new(reg, stage_tag(gto, stage, assign, n), ref.commit, cache.next_time(), subject, None))  # fmt: skip
+        at = cache.next_time()
+        out.append(_stage_tag(reg, gto, e.name, version, stage, assign, n, ref.commit, at))
     return out
 
 
@@ -304,12 +336,7 @@ def version_deleted(reg: Registry, e: ModelEntity, version: str, number: int) ->
     ref = cache.tags.get(version_tag(gto, version, number))
     if ref is None:
         return
-    doomed = {ref.name: ref.sha}
-    for other in cache.tags.values():
-        parsed = parse_tag(other.name)
-        if parsed and parsed[2] and other.commit == ref.commit:
-            doomed[other.name] = other.sha
-    delete_refs(reg.git, doomed)
+    delete_refs(reg.git, {r.name: r.sha for r in [ref, *_stage_refs(cache, ref.commit)]})
     forget(reg, gto)
 
 
@@ -327,57 +354,47 @@ class WantedVersion:
     model: str
     version: str
     number: int
-    tag: str | None  # None: another version holds its tag name
-    commit: str  # the registry commit the tag is tied to
-    order: int
+    tag: str | None  # None: `holder`, another version, holds its tag name
+    holder: str | None
+    created_in: str  # the commit that created it
     time: int  # that commit's time
+    commit: str  # the commit its tag is tied to: `created_in`, or the first model link's
     artifact: str | None = None  # its model artifact's data path, once linked
-    holder: str | None = None  # the version holding its tag name
-    created_in: str = ""  # the commit that created it
 
 
 @dataclass
 class WantedStage:
-    model: str
     version: str
     stage: str
     assign: bool
-    order: int
     time: int
 
 
 @dataclass
-class Wanted:
-    """The tags the manifests and history call for, per model (by GTO name)."""
+class WantedModel:
+    """The tags the manifests and history call for, for one model."""
 
-    gto: dict[str, str] = field(default_factory=dict)  # model -> GTO name
-    versions: dict[str, dict[str, WantedVersion]] = field(default_factory=dict)
-    stages: dict[str, list[WantedStage]] = field(default_factory=dict)
-
-
-_MODEL = layout.MODEL_ENTITY_RE
-_VERSION = layout.MODEL_VERSION_RE
-_LINK = layout.MODEL_LINK_RE
+    gto: str
+    versions: dict[str, WantedVersion]
+    stages: list[WantedStage]
 
 
-def wanted(reg: Registry) -> Wanted:
-    """The tags the registry branch calls for, from its manifests and history (one
-    `git log` of `models/`)."""
+def wanted(reg: Registry) -> dict[str, WantedModel]:
+    """The tags the registry branch calls for, per model, from its manifests and history
+    (one `git log` of `models/`)."""
     from gitreg.services import models
 
     tip = reg.git.snapshot()
-    out = Wanted()
     if tip.commit is None:
-        return out
+        return {}
     log_out = reg.git.git(
         "log", "--reverse", "--topo-order", "--no-renames", "--raw", "--format=%x01%H %ct",
         tip.commit, "--", layout.MODELS,
     )  # fmt: skip
     versions: dict[str, dict[str, WantedVersion]] = {}
     stages: dict[str, list[WantedStage]] = {}
-    order = 0
 
-    def load(cls: type, path: str, sha: str) -> object | None:
+    def load(cls: type[M], path: str, sha: str) -> M | None:
         try:
             return reg.load_sha(tip, cls, path, sha)
         except ManifestError as e:
@@ -396,14 +413,14 @@ def wanted(reg: Registry) -> Wanted:
                 changes.append((parts[4][0], parts[2], parts[3], path))
         stage_changes = []
         for status, old, new, path in changes:  # a model made or removed: start again
-            m = _MODEL.fullmatch(path)
+            m = layout.MODEL_ENTITY_RE.fullmatch(path)
             if m and status in "AD":
                 versions.pop(m[1], None)
                 stages.pop(m[1], None)
             if m and status in "AM":
                 stage_changes.append((m[1], old if status == "M" else None, new))
         for status, _old, new, path in changes:
-            m = _VERSION.fullmatch(path)
+            m = layout.MODEL_VERSION_RE.fullmatch(path)
             if m is None:
                 continue
             model, version = m[1], m[2]
@@ -411,48 +428,39 @@ def wanted(reg: Registry) -> Wanted:
             if status == "D":
                 held.pop(version, None)
                 stages[model] = [s for s in stages.get(model, []) if s.version != version]
-                continue
-            if status != "A":  # a version's description or tags rewritten
-                continue
-            f = load(ModelVersionFile, path, new)
-            if not isinstance(f, ModelVersionFile):
-                continue
-            order += 1
-            tag = gto_version(f.name, f.number)
-            holder = next((w.version for w in held.values() if w.tag == tag), None)
-            held[version] = WantedVersion(
-                model, version, f.number, None if holder else tag, commit, order, ct, None, holder,
-                commit,
-            )  # fmt: skip
+            # (M: a version's description or tags rewritten; its tag stays)
+            elif status == "A" and (f := load(ModelVersionFile, path, new)) is not None:
+                tag = gto_version(f.name, f.number)
+                holder = next((w.version for w in held.values() if w.tag == tag), None)
+                held[version] = WantedVersion(
+                    model, version, f.number, None if holder else tag, holder,
+                    created_in=commit, time=ct, commit=commit,
+                )  # fmt: skip
         for status, _old, new, path in changes:
-            m = _LINK.fullmatch(path)
+            m = layout.MODEL_LINK_RE.fullmatch(path)
             w = versions.get(m[1], {}).get(m[2]) if m and status == "A" else None
             if w is None or w.artifact is not None:
                 continue
             lf = load(LinkFile, path, new)
-            if isinstance(lf, LinkFile) and lf.kind is LinkKind.MODEL:
+            if lf is not None and lf.kind is LinkKind.MODEL:
                 w.commit = commit
                 w.artifact = layout.artifact_version(lf.artifact, lf.version).removesuffix(".dvc")
         for model, old_sha, new_sha in stage_changes:
-            old_e = load(ModelEntity, layout.model_entity(model), old_sha) if old_sha else None
-            new_e = load(ModelEntity, layout.model_entity(model), new_sha)
-            if not isinstance(new_e, ModelEntity):
+            path = layout.model_entity(model)
+            old_e = load(ModelEntity, path, old_sha) if old_sha else None
+            new_e = load(ModelEntity, path, new_sha)
+            if new_e is None:
                 continue
-            before = old_e.stages if isinstance(old_e, ModelEntity) else {}
             held = versions.get(model, {})
+            before = old_e.stages if old_e is not None else {}
             for version, stage, assign in stage_events(before, new_e.stages):
                 w = held.get(version)
-                if w is None or w.tag is None:
-                    continue
-                order += 1
-                stages.setdefault(model, []).append(
-                    WantedStage(model, version, stage, assign, order, ct)
-                )
-    for e in models.list_all(reg, tip):
-        out.gto[e.name] = dvc_name_of(e)
-        out.versions[e.name] = versions.get(e.name, {})
-        out.stages[e.name] = stages.get(e.name, [])
-    return out
+                if w is not None and w.tag is not None:
+                    stages.setdefault(model, []).append(WantedStage(version, stage, assign, ct))
+    return {
+        e.name: WantedModel(dvc_name_of(e), versions.get(e.name, {}), stages.get(e.name, []))
+        for e in models.list_all(reg, tip)
+    }
 
 
 # -- checking and rebuilding ------------------------------------------------------------------------
@@ -465,7 +473,7 @@ def owned(reg: Registry, gto_names: set[str] | None = None) -> list[TagRef]:
     out = []
     for ref in list_tags(reg.git):
         parsed = parse_tag(ref.name)
-        if parsed and (parsed[0] in gto_names or ref.subject.startswith("gitreg:")):
+        if parsed and (parsed.gto in gto_names or ref.subject.startswith("gitreg:")):
             out.append(ref)
     return out
 
@@ -482,12 +490,15 @@ class TagProblem:
 
 @dataclass
 class _Plan:
-    problems: list[TagProblem]
-    delete: dict[str, str]  # name -> sha
-    versions: list[tuple[WantedVersion, str, TagRef | None]]  # to (re)write: (w, gto, old)
-    stages: dict[str, list[WantedStage]]  # models whose stage tags are (re)written
-    # model -> (stage tags kept before the written ones, the newest kept tagger time)
-    stage_start: dict[str, tuple[int, int]] = field(default_factory=dict)
+    have: dict[str, TagRef]  # the tags gitreg owns, by name
+    problems: list[TagProblem] = field(default_factory=list)
+    delete: dict[str, str] = field(default_factory=dict)  # name -> sha
+    # version tags to (re)write: (w, GTO name, the tag now)
+    versions: list[tuple[WantedVersion, str, TagRef | None]] = field(default_factory=list)
+    # (model, version) -> the commit of its tag, for the version tags kept
+    targets: dict[tuple[str, str], str] = field(default_factory=dict)
+    # model -> (stage events to tag, stage tags kept before them, the newest kept tagger time)
+    stages: dict[str, tuple[list[WantedStage], int, int]] = field(default_factory=dict)
 
 
 def _target_ok(reg: Registry, w: WantedVersion, gto: str, ref: TagRef) -> bool:
@@ -496,8 +507,6 @@ def _target_ok(reg: Registry, w: WantedVersion, gto: str, ref: TagRef) -> bool:
         return False
     if w.artifact is None or dvc_maps(_dvc_yaml_at(reg, w.commit), gto, w.artifact):
         return commit == w.commit
-    if commit == w.commit:
-        return False
     try:
         _, parents, _, _ = reg.git.objects.commit_info(commit)
     except Exception:
@@ -510,13 +519,14 @@ def _dvc_yaml_at(reg: Registry, commit: str) -> bytes | None:
     return Snapshot(objects, commit, objects.commit_tree(commit)).read(layout.DVC_YAML)
 
 
-def _plan(reg: Registry, want: Wanted) -> _Plan:
-    plan = _Plan([], {}, [], {})
-    have = {r.name: r for r in owned(reg, set(want.gto.values()))}
+def _plan(reg: Registry, want: dict[str, WantedModel]) -> _Plan:
+    plan = _Plan({r.name: r for r in owned(reg, {wm.gto for wm in want.values()})})
     expected: set[str] = set()
-    for model, gto in want.gto.items():
+    for model, wm in want.items():
+        gto = wm.gto
         commits: dict[str, str] = {}  # tag commit -> version
-        for w in want.versions[model].values():
+        rewritten: set[str] = set()
+        for w in wm.versions.values():
             if w.tag is None:
                 plan.problems.append(
                     TagProblem(
@@ -529,55 +539,51 @@ def _plan(reg: Registry, want: Wanted) -> _Plan:
                 continue
             name = f"{gto}@{w.tag}"
             expected.add(name)
-            ref = have.get(name)
+            ref = plan.have.get(name)
+            if ref is not None and _target_ok(reg, w, gto, ref):
+                commits[ref.commit or ""] = w.version
+                plan.targets[(model, w.version)] = ref.commit or ""
+                continue
             if ref is None:
                 plan.problems.append(TagProblem(name, f"missing for {model}@{w.version}", missing=True))  # fmt: skip
-                plan.versions.append((w, gto, None))
-            elif not _target_ok(reg, w, gto, ref):
+            else:
                 where = ref.commit or f"a {ref.target_kind or ref.kind} (not a commit)"
                 stale = ref.commit == w.created_in  # not yet re-pointed at its model artifact
                 plan.problems.append(TagProblem(name, f"points at {where}, not {model}@{w.version}'s commit", missing=stale))  # fmt: skip
-                plan.versions.append((w, gto, ref))
-            else:
-                commits[ref.commit or ""] = w.version
-        actual = sorted(
-            (r for n, r in have.items() if (p := parse_tag(n)) and p[0] == gto and p[2]),
-            key=lambda r: (r.time or 0, parse_tag(r.name)[4]),  # type: ignore[index]
-        )
-        seq = [
-            (commits.get(r.commit or ""), p[2], p[3])
-            for r in actual
-            if (p := parse_tag(r.name)) is not None
+            plan.versions.append((w, gto, ref))
+            rewritten.add(w.version)
+        actual = [
+            (r, p)
+            for r in plan.have.values()
+            if (p := parse_tag(r.name)) and p.gto == gto and p.stage
         ]
-        want_seq = [(s.version, s.stage, s.assign) for s in want.stages[model]]
-        times = [r.time or 0 for r in actual]
+        actual.sort(key=lambda rp: (rp[0].time or 0, rp[1].n))
+        seq = [(commits.get(r.commit or ""), p.stage, p.assign) for r, p in actual]
+        want_seq = [(s.version, s.stage, s.assign) for s in wm.stages]
+        times = [r.time or 0 for r, _ in actual]
+        shas = {r.name: r.sha for r, _ in actual}
         in_order = all(a < b for a, b in pairwise(times))
-        rewrite = any(w.version in {s.version for s in want.stages[model]} for w, g, _ in plan.versions if g == gto)  # fmt: skip
-        short = in_order and seq == want_seq[: len(seq)]  # only the last ones missing
-        if (
-            short
-            and not rewrite
-            and len(seq) < len(want_seq)
-            and all(r.kind == "tag" for r in actual)
-        ):
+        matches = in_order and seq == want_seq
+        prefix = in_order and seq == want_seq[: len(seq)]  # only the last ones missing
+        # kept as they are unless one is not annotated or its version's tag is rewritten
+        keep = all(r.kind == "tag" for r, _ in actual) and not any(
+            s.version in rewritten for s in wm.stages
+        )
+        if keep and prefix and len(seq) < len(want_seq):
             # new events after the published ones (a crash, or commits replayed on another
             # clone's): add their tags, keep the others, so pushed tags never change
             plan.problems.append(TagProblem(f"{gto}#...", f"the newest stage tags of {model} are missing", missing=True))  # fmt: skip
-            plan.stage_start[model] = (len(seq), max(times, default=0))
-            plan.stages[model] = want.stages[model][len(seq) :]
-            expected.update(r.name for r in actual)
-        elif seq != want_seq or not in_order or rewrite or any(r.kind != "tag" for r in actual):
-            if seq != want_seq or not in_order:
-                plan.problems.append(TagProblem(f"{gto}#...", f"stage tags of {model} do not match its stage history", missing=short))  # fmt: skip
-            plan.stages[model] = want.stages[model]
-            plan.delete.update({r.name: r.sha for r in actual})
+            plan.stages[model] = (wm.stages[len(seq) :], len(seq), max(times, default=0))
+            expected.update(shas)
+        elif not (keep and matches):
+            if not matches:
+                plan.problems.append(TagProblem(f"{gto}#...", f"stage tags of {model} do not match its stage history", missing=prefix))  # fmt: skip
+            plan.stages[model] = (wm.stages, 0, 0)
+            plan.delete.update(shas)
         else:
-            expected.update(r.name for r in actual)
-    for name, ref in have.items():
+            expected.update(shas)
+    for name, ref in plan.have.items():
         if name not in expected and name not in plan.delete:
-            p = parse_tag(name)
-            if p and p[2] and any(g == p[0] for g in want.gto.values()):
-                continue  # a stage tag of a model being rewritten is in plan.delete already
             plan.problems.append(TagProblem(name, "no model version or stage change has this tag"))  # fmt: skip
             plan.delete[name] = ref.sha
     return plan
@@ -607,13 +613,14 @@ def rebuild(reg: Registry) -> RebuildResult:
     want = wanted(reg)
     plan = _plan(reg, want)
     forget(reg)
+    unfixable = [p for p in plan.problems if not p.fixable]
     if not plan.versions and not plan.stages and not plan.delete:
-        return RebuildResult([], [], [p for p in plan.problems if not p.fixable])
-    used: dict[str, set[int]] = {}
-    for ref in owned(reg, set(want.gto.values())):
+        return RebuildResult([], [], unfixable)
+    used: dict[str, set[int]] = {}  # GTO name -> tagger times its kept tags have
+    for ref in plan.have.values():
         p = parse_tag(ref.name)
         if p and ref.name not in plan.delete and ref.time:
-            used.setdefault(p[0], set()).add(ref.time)
+            used.setdefault(p.gto, set()).add(ref.time)
 
     def free(gto: str, t: int) -> int:
         taken = used.setdefault(gto, set())
@@ -625,55 +632,31 @@ def rebuild(reg: Registry) -> RebuildResult:
     made: list[NewTag] = []
 
     def build() -> None:
-        targets: dict[tuple[str, str], str] = {}
-        fixing = {(w.model, w.version): (gto, old) for w, gto, old in plan.versions}
-        have = {r.name: r for r in owned(reg, set(want.gto.values()))}
-        for model, gto in want.gto.items():
-            for w in want.versions[model].values():
-                if w.tag is None:
-                    continue
-                name = f"{gto}@{w.tag}"
-                if (model, w.version) not in fixing:
-                    targets[(model, w.version)] = have[name].commit or w.commit
-                    continue
-                old = fixing[(model, w.version)][1]
-                target = w.commit
-                subject = f"{REGISTER} {model}@{w.version}"
-                if w.artifact is not None:
-                    subject += f"{AT_ARTIFACT}{w.artifact}"
-                    raw = _dvc_yaml_at(reg, w.commit)
-                    if not dvc_maps(raw, gto, w.artifact):
-                        from gitreg.services.links import dvc_yaml_with
-
-                        ops: list[Op] = [dvc_yaml_with(raw, gto, model, w.artifact)]
-                        msg = f"gitreg: {model}@{w.version} for its tag"
-                        target = reg.git.side_commit(w.commit, ops, msg)
-                at = old.time if old is not None and old.time else free(gto, w.time)
-                made.append(_new(reg, name, target, at, subject, old.sha if old else None))
-                targets[(model, w.version)] = target
-        for model, events in plan.stages.items():
-            gto = want.gto[model]
-            start, last = plan.stage_start.get(model, (0, 0))
+        targets = dict(plan.targets)
+        for w, gto, old in plan.versions:
+            raw = (w.artifact, _dvc_yaml_at(reg, w.commit)) if w.artifact is not None else None
+            target, subject = _version_target(reg, w.model, gto, w.version, w.commit, raw)
+            at = old.time if old is not None and old.time else free(gto, w.time)
+            made.append(_new(reg, f"{gto}@{w.tag}", target, at, subject, old.sha if old else None))
+            targets[(w.model, w.version)] = target
+        for model, (events, start, last) in plan.stages.items():
+            gto = want[model].gto
             for n, s in enumerate(events, start + 1):
                 last = free(gto, max(s.time, last + 1))
-                verb = "" if s.assign else "un"
-                subject = f"{STAGE} {model}@{s.version} {verb}assigned {s.stage}"
                 target = targets[(model, s.version)]
-                made.append(_new(reg, stage_tag(gto, s.stage, s.assign, n), target, last, subject, None))  # fmt: skip
+                made.append(_stage_tag(reg, gto, model, s.version, s.stage, s.assign, n, target, last))  # fmt: skip
 
     def publish(_: None) -> None:
         delete_refs(reg.git, plan.delete)
-        for tag in made:  # a deleted name written again is created anew
-            if tag.name in plan.delete:
-                tag.old = None
         write_refs(reg.git, made, False)
 
     reg.git.write_pack(build, publish)
     forget(reg)
+    names_made = {t.name for t in made}
     return RebuildResult(
         sorted(t.name for t in made if t.written),
-        sorted(n for n in plan.delete if n not in {t.name for t in made}),
-        [p for p in plan.problems if not p.fixable],
+        sorted(n for n in plan.delete if n not in names_made),
+        unfixable,
     )
 
 
@@ -690,11 +673,7 @@ class TagInfo:
     time: int | None
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name, "commit": self.commit, "model": self.model,
-            "version": self.version, "stage": self.stage, "assign": self.assign,
-            "time": self.time,
-        }  # fmt: skip
+        return asdict(self)
 
 
 def describe(reg: Registry) -> list[TagInfo]:
@@ -706,5 +685,7 @@ def describe(reg: Registry) -> list[TagInfo]:
     for ref in owned(reg, set(by_gto)):
         p = parse_tag(ref.name)
         assert p is not None
-        out.append(TagInfo(ref.name, ref.commit, by_gto.get(p[0]), p[1], p[2], p[3], ref.time))
+        out.append(
+            TagInfo(ref.name, ref.commit, by_gto.get(p.gto), p.version, p.stage, p.assign, ref.time)
+        )
     return sorted(out, key=lambda t: t.name)

@@ -18,17 +18,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PREFIX = "refs/tags/"
-_FORMAT = "%00".join(
-    [
-        "%(refname)",
-        "%(objectname)",
-        "%(objecttype)",
-        "%(*objectname)",
-        "%(*objecttype)",
-        "%(taggerdate:unix)",
-        "%(contents:subject)",
-    ]
-)
+_FIELDS = "refname objectname objecttype *objectname *objecttype taggerdate:unix contents:subject"
+_FORMAT = "%00".join(f"%({name})" for name in _FIELDS.split())
 
 
 @dataclass
@@ -65,12 +56,8 @@ class TagRef:
 
 def tag_object(name: str, target: str, tagger: bytes, message: str) -> bytes:
     """An annotated tag of commit `target`; `tagger` is `Name <email> TIME TZ`."""
-    return (
-        f"object {target}\ntype commit\ntag {name}\n".encode()
-        + b"tagger "
-        + tagger
-        + f"\n\n{message.rstrip()}\n".encode()
-    )
+    head = f"object {target}\ntype commit\ntag {name}\ntagger ".encode()
+    return head + tagger + f"\n\n{message.rstrip()}\n".encode()
 
 
 def list_tags(store: GitStore, patterns: list[str] | None = None) -> list[TagRef]:
@@ -86,7 +73,7 @@ def list_tags(store: GitStore, patterns: list[str] | None = None) -> list[TagRef
         ref, sha, kind, target, target_kind, when, subject = parts
         found.append(
             TagRef(
-                ref[len(PREFIX) :],
+                ref.removeprefix(PREFIX),
                 sha,
                 kind,
                 target or None,
