@@ -382,3 +382,35 @@ def test_merge_renumbers_a_model_named_links(repo: Path) -> None:
     merged = Client(repo)
     assert merged.validate().ok, merged.validate().problems
     assert sorted(v.name for v in merged.list_model_versions("links")) == ["1", "2", "3"]
+
+
+STEP_RUN = """
+from typing import Annotated
+from gitreg import Model, step
+
+@step(model=Model("m"))
+def train() -> Annotated[int, "w"]:
+    return 7
+
+train()
+"""
+
+
+def test_merge_renumbers_a_run_that_created_its_model_version(repo: Path) -> None:
+    """A run's start creates its model version in the run's own commit: a merge that
+    renumbers the version rewrites the run's references to it too."""
+    main = Client(repo)
+    main.init()
+    main.create_model_version("m")
+    git(repo, "branch", "proposals/run", "gitreg")
+    git(repo, "config", "gitreg.branch", "proposals/run")
+    subprocess.run([sys.executable, "-c", STEP_RUN], cwd=repo, check=True)  # m@2 there
+    git(repo, "config", "--unset", "gitreg.branch")
+    main.create_model_version("m")  # m@2 here
+    result = main.merge("proposals/run")
+    assert [str(r) for r in result.renames] == ["model m 2 is now m 3"]
+    merged = Client(repo)
+    run = next(r for r in merged.list_runs() if r.pipeline == "train")
+    assert run.model == "m@3" and [s.model for s in run.steps] == ["m@3"]
+    assert Model("m", "3").bind(merged).load_artifact("w") == 7
+    assert merged.validate().ok, merged.validate().problems
