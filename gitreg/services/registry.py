@@ -183,13 +183,7 @@ class Registry:
     def transact(self, build: Build[T], extra: Extra | None = None) -> T:
         """Commit what `build(tip)` returns (ops, message, result), redone if the tip moved;
         `extra` adds tags to the commit (see `GitStore.transact`)."""
-        if self._pinned is not None:
-            raise UsageError(
-                "write",
-                f"this client reads the registry at {self._pinned.commit}: it is "
-                "read-only; use a Client without at= (a command without --at) to change the "
-                "registry",
-            )
+        self.require_writable()
         made: list[NewTag] = []
 
         def tagged(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
