@@ -222,12 +222,8 @@ def dvc_yaml_for_stages(
         lk = newest_model_link(reg, snap, e.name, every)
     if lk is None:
         return []
-    from gitreg.services.tags import dvc_name_of
-
     raw = snap.read(layout.DVC_YAML)
-    path = layout.artifact_version(lk.file.artifact, lk.file.version).removesuffix(".dvc")
-    held = lk.model_version in production
-    put = dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lk.file.artifact, lk.file.version, held)
+    put = _dvc_yaml_at(raw, e, lk, production)
     return [] if put.data == raw else [put]
 
 
@@ -251,10 +247,18 @@ def dvc_yaml_refreshed(
     if lk is None:
         put = dvc_yaml_with(raw, dvc_name_of(e), e.name, None)
     else:
-        path = layout.artifact_version(lk.file.artifact, lk.file.version).removesuffix(".dvc")
-        held = lk.model_version in production
-        put = dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lk.file.artifact, lk.file.version, held)  # fmt: skip
+        put = _dvc_yaml_at(raw, e, lk, production)
     return None if put.data == raw else put
+
+
+def _dvc_yaml_at(raw: bytes | None, e: ModelEntity, lk: Link, production: list[str]) -> Put:
+    """`dvc.yaml` (`raw`) with model `e`'s entry at the artifact of model-kind link `lk`."""
+    from gitreg.services.tags import dvc_name_of
+
+    lf = lk.file
+    path = layout.artifact_version(lf.artifact, lf.version).removesuffix(".dvc")
+    held = lk.model_version in production
+    return dvc_yaml_with(raw, dvc_name_of(e), e.name, path, lf.artifact, lf.version, held)
 
 
 def links(
