@@ -225,6 +225,12 @@ class VersionOps:
     file: ModelVersionFile
     created: bool
 
+    def tags(self, reg: Registry, snap: Snapshot, commit: str) -> list[NewTag]:
+        """The tag a version created by `commit` gets (none for a version fetched)."""
+        if not self.created:
+            return []
+        return gtags.version_created(reg, snap, self.entity, self.file, commit)
+
 
 def version_ops(reg: Registry, snap: Snapshot, req: VersionRequest, created: str) -> VersionOps:
     """ZenML's get-or-create on `snap`: None makes a new numbered version; a name is created
@@ -318,7 +324,7 @@ def ensure_version(reg: Registry, req: VersionRequest) -> ModelVersion:
         )
 
     def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
-        return [t for v in made_by if v.created for t in gtags.version_created(reg, snap, v.entity, v.file, commit)]  # fmt: skip
+        return [t for v in made_by for t in v.tags(reg, snap, commit)]
 
     name = reg.transact(build, extra)
     return get_version(reg, req.model, name)

@@ -99,7 +99,6 @@ def save_run(
     """Write (or rewrite) a run manifest, plus cache entries, as one commit; `version`: the
     run's model version, fetched or created in that commit (returned)."""
     from gitreg.services import models
-    from gitreg.services import tags as gtags
 
     path = layout.run_manifest(run.id)
     created = now()
@@ -125,7 +124,7 @@ def save_run(
         return ops, message, None
 
     def extra(snap: Snapshot, commit: str, tree: str) -> list[NewTag]:
-        return [t for v in found if v.created for t in gtags.version_created(reg, snap, v.entity, v.file, commit)]  # fmt: skip
+        return [t for v in found for t in v.tags(reg, snap, commit)]
 
     reg.transact(build, extra)
     if not found:
