@@ -273,7 +273,7 @@ class GitStore:
                 "-z",
                 "--get-regexp",
                 r"^(gitreg|user|extensions)\.|^core\.(bare|fsync|sharedrepository)$"
-                r"|^gc\.autopacklimit$",
+                r"|^gc\.autopacklimit$|^branch\..+\.remote$",
                 check=False,
             )
             cfg: dict[str, str] = {}
@@ -511,8 +511,7 @@ class GitStore:
     # -- teams: remote-tracking tips, commits written off the branch, moving it ----------
     def upstream_remote(self) -> str:
         """The remote the branch tracks (`branch.<name>.remote`), else `origin`."""
-        found = self.git("config", "--get", f"branch.{self.branch}.remote", check=False).strip()
-        return found or "origin"
+        return self.config().get(f"branch.{self.branch}.remote") or "origin"
 
     def tracking_ref(self, remote: str | None = None) -> str:
         return f"refs/remotes/{remote or self.upstream_remote()}/{self.branch}"
