@@ -22,11 +22,18 @@ def _model_version(client: Client, version: str, content: str) -> None:
     client.link_artifact_to_model(art.id, Model("clf", version))
 
 
-def test_deleting_the_production_version_moves_the_entry(repo: Path) -> None:
+def _two_versions(repo: Path) -> Client:
+    """A registry whose model clf has versions 1.0.0 and 2.0.0, each with a model artifact
+    (weights 1 and 2)."""
     client = Client(repo)
     client.init()
     _model_version(client, "1.0.0", "one")
     _model_version(client, "2.0.0", "two")
+    return client
+
+
+def test_deleting_the_production_version_moves_the_entry(repo: Path) -> None:
+    client = _two_versions(repo)
     client.set_model_version_stage("clf", "1.0.0", "production")
     assert _entry(repo, "clf") == "1"  # the production version's artifact, not the newest
     client.delete_model_version(client.get_model_version("clf", "1.0.0").id)
@@ -35,10 +42,7 @@ def test_deleting_the_production_version_moves_the_entry(repo: Path) -> None:
 
 
 def test_deleting_the_artifact_version_behind_the_entry_moves_or_drops_it(repo: Path) -> None:
-    client = Client(repo)
-    client.init()
-    _model_version(client, "1.0.0", "one")
-    _model_version(client, "2.0.0", "two")
+    client = _two_versions(repo)
     assert _entry(repo, "clf") == "2"
     client.delete_artifact_version("weights", "2")
     assert _entry(repo, "clf") == "1"
@@ -48,10 +52,7 @@ def test_deleting_the_artifact_version_behind_the_entry_moves_or_drops_it(repo: 
 
 
 def test_deleting_another_version_leaves_the_entry(repo: Path) -> None:
-    client = Client(repo)
-    client.init()
-    _model_version(client, "1.0.0", "one")
-    _model_version(client, "2.0.0", "two")
+    client = _two_versions(repo)
     client.set_model_version_stage("clf", "1.0.0", "production")
     before = git(repo, "show", "gitreg:dvc.yaml")
     client.delete_model_version(client.get_model_version("clf", "2.0.0").id)

@@ -278,6 +278,14 @@ def test_merge_a_proposal_after_the_branch_moved(repo: Path) -> None:
     assert newest.commit == tags["m@v0.0.3"].commit  # GTO reads: version 3 is in staging
 
 
+def _git_merge(repo: Path, tmp_path: Path, branch: str) -> None:
+    """A plain `git merge` of `branch` into the registry branch, in a worktree of it."""
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt), "gitreg")
+    git(wt, "merge", "-q", "--no-ff", "-m", "merge proposal", branch)
+    git(repo, "worktree", "remove", str(wt))
+
+
 def test_plain_git_merge_of_a_proposal_only_it_changed(repo: Path, tmp_path: Path) -> None:
     main = Client(repo)
     main.init()
@@ -286,10 +294,7 @@ def test_plain_git_merge_of_a_proposal_only_it_changed(repo: Path, tmp_path: Pat
     proposal = Client(repo, branch="proposals/y")
     art = proposal.save_artifact("proposed", "data")
     proposal.link_artifact_to_model(art.id, Model("m", "v1"))
-    wt = tmp_path / "wt"
-    git(repo, "worktree", "add", "-q", str(wt), "gitreg")
-    git(wt, "merge", "-q", "--no-ff", "-m", "merge proposal", "proposals/y")
-    git(repo, "worktree", "remove", str(wt))
+    _git_merge(repo, tmp_path, "proposals/y")
     merged = Client(repo)
     assert merged.validate().ok, merged.validate().problems
     assert merged.load_artifact("data") == "proposed"
@@ -306,10 +311,7 @@ def test_plain_git_merge_when_both_sides_wrote_other_models(repo: Path, tmp_path
     proposal.link_artifact_to_model(p_art.id, Model("p-model", "1.0.0"))
     m_art = main.save_artifact("moved", "m-data", artifact_type="model")
     main.link_artifact_to_model(m_art.id, Model("m-model", "1.0.0"))
-    wt = tmp_path / "wt"
-    git(repo, "worktree", "add", "-q", str(wt), "gitreg")
-    git(wt, "merge", "-q", "--no-ff", "-m", "merge proposal", "proposals/z")
-    git(repo, "worktree", "remove", str(wt))
+    _git_merge(repo, tmp_path, "proposals/z")
     merged = Client(repo)
     assert merged.validate().ok, merged.validate().problems
     assert merged.load_artifact("p-data") == "proposed"
@@ -330,10 +332,7 @@ def test_plain_git_merge_of_a_stage_move_while_the_branch_added_a_version(
     Client(repo, branch="proposals/promote").set_model_version_stage("clf", "1.0.0", "production")
     art2 = main.save_artifact("two", "weights", artifact_type="model")
     main.link_artifact_to_model(art2.id, Model("clf", "2.0.0"))
-    wt = tmp_path / "wt"
-    git(repo, "worktree", "add", "-q", str(wt), "gitreg")
-    git(wt, "merge", "-q", "--no-ff", "-m", "merge proposal", "proposals/promote")
-    git(repo, "worktree", "remove", str(wt))
+    _git_merge(repo, tmp_path, "proposals/promote")
     merged = Client(repo)
     assert merged.validate().ok, merged.validate().problems
     versions = {v.name: v.stage for v in merged.list_model_versions("clf")}
