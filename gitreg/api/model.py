@@ -99,18 +99,17 @@ class Model:
     def ensure_version(self) -> ModelVersionResponse:
         """The version this model stands for, created if ZenML's rules say so (a new number
         for `version=None`, a new name once); numbers, 'latest' and stages only fetch."""
-        if self._resolved is None:
-            self.adopt(
-                self.client.create_model_version(
-                    self.name,
-                    self.version,
-                    description=self.description,
-                    tags=self.tags,
-                    model_card=self.card,
-                )
+        if self._resolved is not None:
+            return self._resolved
+        return self.adopt(
+            self.client.create_model_version(
+                self.name,
+                self.version,
+                description=self.description,
+                tags=self.tags,
+                model_card=self.card,
             )
-        assert self._resolved is not None
-        return self._resolved
+        )
 
     def request(self, code: CodeRef | None = None) -> VersionRequest:
         """The get-or-create of the version this model stands for, for one service call
@@ -121,12 +120,13 @@ class Model:
             self.name, self.version, self.description, tuple(self.tags), self.card, code
         )
 
-    def adopt(self, version: ModelVersionResponse) -> None:
+    def adopt(self, version: ModelVersionResponse) -> ModelVersionResponse:
         """Stand for `version`, which a client call fetched or created for this model (a
-        link that created the version in its own commit)."""
+        link that created the version in its own commit); returns it."""
         self._resolved = version
         if self.version is None:
             self.version = version.name
+        return version
 
     def get_version(self) -> ModelVersionResponse:
         """The version this model stands for, fetched without creating it."""
